@@ -1,0 +1,30 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#pragma once
+
+/*!
+    \file qaioglobal.h
+    Export macros and the logging categories shared by every qaio header.
+
+    qaio logs through QLoggingCategory. The categories are:
+    \list
+    \li \c qaio          general loop messages and the default exception handler
+    \li \c qaio.debug    debug mode reports (slow callbacks, wrong-thread calls)
+    \endlist
+    Enable them as usual: \c{QT_LOGGING_RULES="qaio.*=true"}.
+*/
+
+#include <QtCore/qglobal.h>
+#include <QtCore/QLoggingCategory>
+
+#if defined(QAIO_STATIC)
+#  define QAIO_EXPORT
+#elif defined(QAIO_BUILD_LIBRARY)
+#  define QAIO_EXPORT Q_DECL_EXPORT
+#else
+#  define QAIO_EXPORT Q_DECL_IMPORT
+#endif
+
+namespace qaio {
+QAIO_EXPORT const QLoggingCategory &lcQaio();
+QAIO_EXPORT const QLoggingCategory &lcQaioDebug();
+} // namespace qaio
