@@ -16,6 +16,8 @@
 #include <QtCore/qglobal.h>
 #include <QtCore/QLoggingCategory>
 
+#include "detail/sourcelocation_p.h"
+
 #if defined(QAIO_STATIC)
 #  define QAIO_EXPORT
 #elif defined(QAIO_BUILD_LIBRARY)
