@@ -1,0 +1,97 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#pragma once
+
+/*!
+    \file socket.h
+    Socket: an owning, move-only socket descriptor, for the EventLoop::sock*() methods and
+    for the \c sock option of createConnection() / createServer().
+
+    Sockets made by qaio are non-blocking and close-on-exec. A descriptor from elsewhere
+    can be adopted (ownership moves to the Socket) or duplicated (e.g. a QTcpSocket's
+    socketDescriptor(), which the QTcpSocket keeps owning).
+
+    Errors: system call failures throw OSError (and its subclasses, see oserror.h) with
+    the operation and address in the message; operations on a closed Socket throw
+    OSError(EBADF-like) via RuntimeError("socket is closed").
+
+    \code
+    qaio::Socket listener(qaio::AddressFamily::IPv4, qaio::SocketType::Stream);
+    listener.setReuseAddress(true);
+    listener.bind({QHostAddress::LocalHost, 0});
+    listener.listen();
+    qDebug() << "listening on" << listener.localAddress().toString();
+    auto [client, peer] = co_await loop.sockAccept(listener);
+    \endcode
+*/
+
+#include "qaioglobal.h"
+#include "socketaddress.h"
+
+#include <utility>
+
+namespace qaio {
+
+class QAIO_EXPORT Socket
+{
+public:
+    /*! An invalid socket (fileno() == -1). */
+    Socket() noexcept = default;
+    /*! Creates a new non-blocking socket. Throws OSError. */
+    Socket(AddressFamily family, SocketType type, int protocol = 0);
+    /*! Takes ownership of \a descriptor (reads its family and type). Throws OSError if it
+        is not a socket. */
+    static Socket adopt(qintptr descriptor);
+    /*! Takes a duplicate of \a descriptor; the original stays with its owner. */
+    static Socket duplicate(qintptr descriptor);
+    /*! A connected pair of Unix sockets (socketpair). */
+    static std::pair<Socket, Socket> pair(SocketType type = SocketType::Stream);
+
+    Socket(Socket &&other) noexcept;
+    Socket &operator=(Socket &&other) noexcept;
+    Socket(const Socket &) = delete;
+    Socket &operator=(const Socket &) = delete;
+    ~Socket();
+
+    bool isValid() const noexcept { return m_fd >= 0; }
+    qintptr fileno() const noexcept { return m_fd; }
+    AddressFamily family() const noexcept { return m_family; }
+    SocketType type() const noexcept { return m_type; }
+    int protocol() const noexcept { return m_protocol; }
+
+    void bind(const SocketAddress &address);
+    void listen(int backlog = 100);
+    void setBlocking(bool blocking);
+    bool isBlocking() const;
+    void setReuseAddress(bool on);
+    /*! Throws NotImplementedError where the platform has no SO_REUSEPORT. */
+    void setReusePort(bool on);
+    void setKeepAlive(bool on);
+    void setNoDelay(bool on);
+    void setBroadcast(bool on);
+    /*! Raw setsockopt()/getsockopt() for anything else. */
+    void setOption(int level, int name, int value);
+    int option(int level, int name) const;
+    SocketAddress localAddress() const;
+    /*! Throws OSError (ENOTCONN) when not connected. */
+    SocketAddress peerAddress() const;
+    void shutdown(bool read, bool write);
+
+    /*! Closes the descriptor (idempotent). */
+    void close() noexcept;
+    /*! Gives up ownership: returns the descriptor and leaves this Socket invalid. */
+    qintptr detach() noexcept;
+
+private:
+    Socket(qintptr fd, AddressFamily family, SocketType type, int protocol) noexcept
+        : m_fd(fd), m_family(family), m_type(type), m_protocol(protocol)
+    {
+    }
+    void requireOpen(const char *operation) const;
+
+    qintptr m_fd = -1;
+    AddressFamily m_family = AddressFamily::Unspecified;
+    SocketType m_type = SocketType::Stream;
+    int m_protocol = 0;
+};
+
+} // namespace qaio
