@@ -87,8 +87,9 @@ public:
     bool soleOwner() const noexcept { return refs.load(std::memory_order_acquire) == 1; }
 
     bool isDone() const noexcept { return status != FutureStatus::Pending; }
-    /*! asyncio's Future.cancel(), or Task.cancel() for a task's state. */
-    bool cancel(const QString &message);
+    /*! asyncio's Future.cancel(), or Task.cancel() for a task's state. Virtual so that a
+        derived future can route cancellation elsewhere (gather() cancels its children). */
+    virtual bool cancel(const QString &message);
     /*! Future.cancel() proper, bypassing a task's cancellation protocol. */
     bool cancelFuture(const QString &message);
     /*! Future.set_exception(); refused (RuntimeError) on a task. */
