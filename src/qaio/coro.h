@@ -30,6 +30,9 @@
     \endcode
 */
 
+// A Qt header first: moc cannot parse <concepts> when <coroutine> is the first include it sees.
+#include <QtCore/qglobal.h>
+
 #include <coroutine>
 #include <exception>
 #include <optional>
