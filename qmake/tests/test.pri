@@ -9,3 +9,6 @@ CONFIG += testcase console
 INCLUDEPATH += $$QAIO_ROOT/tests/auto/common
 SOURCES += $$TEST_SOURCE $$QAIO_ROOT/tests/auto/common/loopguard.cpp
 HEADERS += $$QAIO_ROOT/tests/auto/common/loopguard.h
+# A test that needs Qt resources has a tst_<name>.qrc next to it (CMake: tst_<name>.extra.cmake).
+TEST_RESOURCES = $$replace(TEST_SOURCE, \\.cpp$, .qrc)
+exists($$TEST_RESOURCES): RESOURCES += $$TEST_RESOURCES

@@ -7,6 +7,9 @@
 
     Both run the system resolver on the loop's default executor, so the Qt thread never
     blocks on DNS. Results keep the resolver's order (which follows RFC 6724 on glibc).
+    Only stream and datagram entries are returned (asyncio would also list SOCK_RAW ones,
+    which no qaio socket can use). Address literals ("127.0.0.1", "::1", "fe80::1%eth0")
+    are accepted as hosts; non-ASCII names are sent in their IDNA form.
 
     \code
     const std::vector<qaio::AddrInfo> infos =
@@ -17,7 +20,9 @@
     \endcode
 
     Errors: a resolver failure throws GaiError (oserror.h) whose errorCode() is the EAI_*
-    code and whose message names the host and the resolver's reason.
+    code and whose message names the host and the resolver's reason; EAI_SYSTEM throws the
+    OSError of the underlying errno instead, as CPython does. An empty host and service, or
+    an invalid address for getnameinfo(), throw ValueError.
 */
 
 #include "qaioglobal.h"

@@ -168,6 +168,50 @@ int Socket::option(int level, int name) const
     return value;
 }
 
+void Socket::setOption(int level, int name, QByteArrayView value)
+{
+    requireOpen("setOption");
+    if (const int error = sys::setRawOption(m_fd, level, name, value.data(), std::size_t(value.size())))
+        throwOSError(error, QStringLiteral("setsockopt(%1, %2)").arg(level).arg(name));
+}
+
+QByteArray Socket::option(int level, int name, qsizetype maxSize) const
+{
+    requireOpen("option");
+    if (maxSize <= 0)
+        throw ValueError(QStringLiteral("maxSize: must be > 0, got %1").arg(maxSize));
+    QByteArray value(maxSize, '\0');
+    std::size_t size = std::size_t(maxSize);
+    if (const int error = sys::rawOption(m_fd, level, name, value.data(), &size))
+        throwOSError(error, QStringLiteral("getsockopt(%1, %2)").arg(level).arg(name));
+    value.truncate(qsizetype(size));
+    return value;
+}
+
+qsizetype Socket::send(QByteArrayView data)
+{
+    requireOpen("send");
+    int error = 0;
+    const std::ptrdiff_t n = sys::send(m_fd, data.data(), std::size_t(data.size()), error);
+    if (n < 0)
+        throwOSError(error, QStringLiteral("send"));
+    return qsizetype(n);
+}
+
+QByteArray Socket::recv(qsizetype maxSize)
+{
+    requireOpen("recv");
+    if (maxSize < 0)
+        throw ValueError(QStringLiteral("maxSize: must be >= 0, got %1").arg(maxSize));
+    QByteArray buffer(maxSize, Qt::Uninitialized);
+    int error = 0;
+    const std::ptrdiff_t n = sys::receive(m_fd, buffer.data(), std::size_t(maxSize), error);
+    if (n < 0)
+        throwOSError(error, QStringLiteral("recv"));
+    buffer.truncate(qsizetype(n));
+    return buffer;
+}
+
 SocketAddress Socket::localAddress() const
 {
     requireOpen("localAddress");

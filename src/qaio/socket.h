@@ -11,8 +11,11 @@
     socketDescriptor(), which the QTcpSocket keeps owning).
 
     Errors: system call failures throw OSError (and its subclasses, see oserror.h) with
-    the operation and address in the message; operations on a closed Socket throw
-    OSError(EBADF-like) via RuntimeError("socket is closed").
+    the operation and address in the message; operations on a closed (or moved-from)
+    Socket throw RuntimeError("<operation>: the socket is closed").
+
+    A duplicate shares the open file description with the original: its non-blocking flag
+    (setBlocking()) is the same for both, while closing one leaves the other open.
 
     \code
     qaio::Socket listener(qaio::AddressFamily::IPv4, qaio::SocketType::Stream);
@@ -27,6 +30,9 @@
 #include "qaioglobal.h"
 #include "socketaddress.h"
 
+#include <QtCore/QByteArray>
+#include <QtCore/QByteArrayView>
+
 #include <utility>
 
 namespace qaio {
@@ -38,8 +44,9 @@ public:
     Socket() noexcept = default;
     /*! Creates a new non-blocking socket. Throws OSError. */
     Socket(AddressFamily family, SocketType type, int protocol = 0);
-    /*! Takes ownership of \a descriptor (reads its family and type). Throws OSError if it
-        is not a socket. */
+    /*! Takes ownership of \a descriptor (reads its family and type); its blocking mode is
+        kept. Throws ValueError for a negative descriptor and OSError if it is not a socket
+        (the descriptor then stays with the caller). */
     static Socket adopt(qintptr descriptor);
     /*! Takes a duplicate of \a descriptor; the original stays with its owner. */
     static Socket duplicate(qintptr descriptor);
@@ -71,6 +78,25 @@ public:
     /*! Raw setsockopt()/getsockopt() for anything else. */
     void setOption(int level, int name, int value);
     int option(int level, int name) const;
+    /*! setsockopt() with a structured value, e.g. SO_LINGER's \c{struct linger} (Python's
+        setsockopt(level, name, bytes)):
+        \code
+        const linger abortive{1, 0}; // close() resets the connection
+        sock.setOption(SOL_SOCKET, SO_LINGER,
+                       QByteArrayView(reinterpret_cast<const char *>(&abortive), sizeof(abortive)));
+        \endcode */
+    void setOption(int level, int name, QByteArrayView value);
+    /*! getsockopt() of a structured value of at most \a maxSize bytes. */
+    QByteArray option(int level, int name, qsizetype maxSize) const;
+
+    /*! Sends what the kernel accepts of \a data now, without waiting; returns the bytes
+        sent. Throws BlockingIOError when nothing can be sent now, OSError subclasses on
+        failure. Use EventLoop::sockSendall() to wait until everything is sent. */
+    qsizetype send(QByteArrayView data);
+    /*! Receives up to \a maxSize bytes available now, without waiting; an empty result
+        means the peer closed. Throws BlockingIOError when nothing is available yet. Use
+        EventLoop::sockRecv() to wait for data. */
+    QByteArray recv(qsizetype maxSize);
     SocketAddress localAddress() const;
     /*! Throws OSError (ENOTCONN) when not connected. */
     SocketAddress peerAddress() const;

@@ -12,7 +12,14 @@
     qDebug() << tcp.toString();   // "127.0.0.1:8080"
     \endcode
 
-    Errors: fromUnixPath() throws ValueError when the path does not fit a sockaddr_un.
+    Errors: fromUnixPath() throws ValueError (naming \c path) when the path is empty or does
+    not fit a sockaddr_un (107 bytes on Linux), fromAbstractName() when the name is too
+    long, and the constructor when \a host is neither an IPv4 nor an IPv6 address (a null
+    QHostAddress, or QHostAddress::Any, which means both).
+
+    Two addresses are equal when their native forms are byte for byte the same, so a
+    socket bound to an address with a non-zero port (or to a Unix path) reports an equal
+    localAddress().
 */
 
 #include "qaioglobal.h"

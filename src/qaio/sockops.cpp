@@ -181,8 +181,14 @@ Coro<std::pair<Socket, SocketAddress>> EventLoop::sockAccept(Socket &sock)
         int error = 0;
         SocketAddress peer;
         const qintptr fd = sys::acceptSocket(sock.fileno(), &peer, error);
-        if (fd >= 0)
-            co_return std::pair{Socket::adopt(fd), peer};
+        if (fd >= 0) {
+            try {
+                co_return std::pair{Socket::adopt(fd), peer};
+            } catch (...) {
+                sys::closeSocket(fd); // adopt() leaves a descriptor it refused with us
+                throw;
+            }
+        }
         if (!sys::isWouldBlock(error) && !sys::isTransientAcceptError(error))
             throwOSError(error, QStringLiteral("accept"));
         co_await Readiness(*this, sock.fileno(), Readiness::Direction::Read);
@@ -195,53 +201,66 @@ Coro<qint64> EventLoop::sockSendfile(Socket &sock, QFile &file, qint64 offset, s
     if (sock.type() != SocketType::Stream)
         throw ValueError("sockSendfile(): sock: only SOCK_STREAM type sockets are supported");
     if (!file.isOpen() || !file.isReadable())
-        throw ValueError("sockSendfile(): file must be open for reading");
+        throw ValueError("sockSendfile(): file: must be open for reading");
     if (file.isSequential())
-        throw ValueError("sockSendfile(): file must be a regular file");
+        throw ValueError("sockSendfile(): file: must be a regular file, not a pipe, socket or device");
     if (offset < 0)
         throw ValueError(QStringLiteral("sockSendfile(): offset must be a non-negative integer, got %1").arg(offset));
     if (count && *count <= 0)
         throw ValueError(QStringLiteral("sockSendfile(): count must be a positive integer, got %1").arg(*count));
-    const qint64 fileSize = file.size();
-    const qint64 end = count ? std::min(fileSize, offset + *count) : fileSize;
-    qint64 sent = 0;
     bool native = file.handle() >= 0;
-    while (native && offset + sent < end) {
-        int error = 0;
-        const std::size_t chunk = std::size_t(std::min<qint64>(end - offset - sent, qint64(1) << 30));
-        const std::ptrdiff_t n = sys::sendFile(sock.fileno(), file.handle(), offset + sent, chunk, error);
-        if (n > 0) {
-            sent += n;
-            continue;
-        }
-        if (n == 0)
-            break; // the file shrank
-        if (sys::isWouldBlock(error)) {
-            co_await Readiness(*this, sock.fileno(), Readiness::Direction::Write);
-            continue;
-        }
-        if (sent == 0 && sys::isSendFileUnsupported(error)) {
-            if (!fallback)
-                throw NotImplementedError("sockSendfile(): os sendfile() is not available for this socket or file "
-                                          "and fallback is false");
-            native = false;
-            break;
-        }
-        throwOSError(error, QStringLiteral("sendfile"));
-    }
-    if (!native) {
-        constexpr qint64 kChunk = 256 * 1024;
-        while (offset + sent < end) {
-            if (!file.seek(offset + sent))
-                throw OSError(sys::invalidArgumentError(), QStringLiteral("seek in %1").arg(file.fileName()));
-            const QByteArray block = file.read(std::min(kChunk, end - offset - sent));
-            if (block.isEmpty())
+    if (!native && !fallback)
+        throw NotImplementedError("sockSendfile(): file has no system descriptor (a Qt resource?), so os sendfile() "
+                                  "cannot be used, and fallback is false");
+    const qint64 fileSize = file.size();
+    // Written so that a huge count (std::numeric_limits<qint64>::max()) cannot overflow.
+    const qint64 end = count && *count < fileSize - offset ? offset + *count : fileSize;
+    qint64 sent = 0;
+    // As asyncio: whatever happens (an error, a cancellation), the file position ends
+    // after the bytes that were sent, if any.
+    try {
+        while (native && offset + sent < end) {
+            int error = 0;
+            const std::size_t chunk = std::size_t(std::min<qint64>(end - offset - sent, qint64(1) << 30));
+            const std::ptrdiff_t n = sys::sendFile(sock.fileno(), file.handle(), offset + sent, chunk, error);
+            if (n > 0) {
+                sent += n;
+                continue;
+            }
+            if (n == 0)
+                break; // the file shrank
+            if (sys::isWouldBlock(error)) {
+                co_await Readiness(*this, sock.fileno(), Readiness::Direction::Write);
+                continue;
+            }
+            if (sent == 0 && sys::isSendFileUnsupported(error)) {
+                if (!fallback)
+                    throw NotImplementedError("sockSendfile(): os sendfile() is not available for this socket or file "
+                                              "and fallback is false");
+                native = false;
                 break;
-            co_await sockSendall(sock, block);
-            sent += block.size();
+            }
+            throwOSError(error, QStringLiteral("sendfile"));
         }
+        if (!native) {
+            constexpr qint64 kChunk = 256 * 1024;
+            while (offset + sent < end) {
+                if (!file.seek(offset + sent))
+                    throw OSError(sys::invalidArgumentError(), QStringLiteral("seek in %1").arg(file.fileName()));
+                const QByteArray block = file.read(std::min(kChunk, end - offset - sent));
+                if (block.isEmpty())
+                    break;
+                co_await sockSendall(sock, block);
+                sent += block.size();
+            }
+        }
+    } catch (...) {
+        if (sent > 0)
+            file.seek(offset + sent);
+        throw;
     }
-    file.seek(offset + sent);
+    if (sent > 0)
+        file.seek(offset + sent);
     co_return sent;
 }
 
@@ -249,14 +268,21 @@ Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(QString host, QString service
 {
     if (host.isEmpty() && service.isEmpty())
         throw ValueError("getaddrinfo(): host and service cannot both be empty");
-    co_return co_await runInExecutor([host, service, hints] { return sys::resolveBlocking(host, service, hints); });
+    // Named future, no temporary lambda inside the co_await: g++ 12 destroyed that lambda
+    // (and its captured QStrings) twice in `co_return co_await runInExecutor([..] {..})`.
+    Future<std::vector<AddrInfo>> resolved =
+        runInExecutor([host, service, hints] { return sys::resolveBlocking(host, service, hints); });
+    std::vector<AddrInfo> infos = co_await resolved;
+    co_return infos;
 }
 
 Coro<NameInfo> EventLoop::getnameinfo(SocketAddress address, int flags)
 {
     if (!address.isValid())
         throw ValueError("getnameinfo(): address is invalid");
-    co_return co_await runInExecutor([address, flags] { return sys::reverseResolveBlocking(address, flags); });
+    Future<NameInfo> resolved = runInExecutor([address, flags] { return sys::reverseResolveBlocking(address, flags); });
+    NameInfo info = co_await resolved;
+    co_return info;
 }
 
 } // namespace qaio

@@ -68,6 +68,16 @@ void FdWatcher::dispatch(QSocketNotifier::Type type)
         d.current = std::move(*d.next);
         d.next.reset();
     }
+    // A callback that removed the last registration could not drop this watcher while it
+    // ran (removeWatcher() keeps a dispatching one); drop it now, or it would stay in the
+    // loop's map for good. This deletes `this` and the notifier whose event() called us:
+    // nothing touches either after the return, and Qt's dispatchers allow a notifier to be
+    // unregistered while they deliver its activation.
+    if (isIdle() && !isDispatching() && !m_loop->isClosed()) {
+        const auto it = m_loop->m_fdWatchers.find(m_fd);
+        if (it != m_loop->m_fdWatchers.end() && it->second.get() == this)
+            m_loop->m_fdWatchers.erase(it);
+    }
 }
 
 } // namespace qaio::detail

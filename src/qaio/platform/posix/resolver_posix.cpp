@@ -6,6 +6,9 @@
 
 #include <QtCore/QUrl>
 
+#include <algorithm>
+#include <cerrno>
+#include <memory>
 #include <netdb.h>
 #include <sys/socket.h>
 
@@ -47,12 +50,28 @@ static int nativeNameInfoFlags(int flags)
     return native;
 }
 
+// EAI_SYSTEM means "look at errno": that is an OSError of its own, as CPython raises it.
+// errno is read by the caller right after the resolver returned, before anything else
+// (building the message allocates) can overwrite it.
+[[noreturn]] static void throwResolverError(int code, int systemError, const QString &context)
+{
+    if (code == EAI_SYSTEM && systemError != 0)
+        throwOSError(systemError, context);
+    throw GaiError(code, context);
+}
+
 std::vector<AddrInfo> resolveBlocking(const QString &host, const QString &service, const AddrInfoHints &hints)
 {
     // Internationalised names go to the resolver in their ASCII (IDNA) form, as Python does.
-    const QByteArray hostBytes = host.isEmpty() ? QByteArray() : QUrl::toAce(host);
-    if (!host.isEmpty() && hostBytes.isEmpty())
-        throw ValueError(QStringLiteral("host: '%1' is not a valid host name").arg(host));
+    // ASCII hosts go as they are: QUrl::toAce() rejects address literals such as "::1" or
+    // "fe80::1%eth0", and a malformed ASCII name is for the resolver to refuse (GaiError).
+    QByteArray hostBytes;
+    if (!host.isEmpty()) {
+        const bool ascii = std::all_of(host.cbegin(), host.cend(), [](QChar c) { return c.unicode() < 0x80; });
+        hostBytes = ascii ? host.toLatin1() : QUrl::toAce(host);
+        if (hostBytes.isEmpty())
+            throw ValueError(QStringLiteral("host: '%1' is not a valid host name").arg(host));
+    }
     const QByteArray serviceBytes = service.toUtf8();
     addrinfo request{};
     request.ai_family = nativeFamily(hints.family);
@@ -62,13 +81,17 @@ std::vector<AddrInfo> resolveBlocking(const QString &host, const QString &servic
     addrinfo *results = nullptr;
     const int code = ::getaddrinfo(host.isEmpty() ? nullptr : hostBytes.constData(),
                                    service.isEmpty() ? nullptr : serviceBytes.constData(), &request, &results);
+    const int systemError = errno;
     if (code != 0)
-        throw GaiError(code, QStringLiteral("getaddrinfo('%1', '%2')").arg(host, service));
+        throwResolverError(code, systemError, QStringLiteral("getaddrinfo('%1', '%2')").arg(host, service));
+    const std::unique_ptr<addrinfo, void (*)(addrinfo *)> owner(results, ::freeaddrinfo);
     std::vector<AddrInfo> infos;
     for (const addrinfo *ai = results; ai; ai = ai->ai_next) {
         const AddressFamily family = familyFromNative(ai->ai_family);
         if (family == AddressFamily::Unspecified)
             continue; // a family qaio cannot use
+        if (ai->ai_socktype != SOCK_STREAM && ai->ai_socktype != SOCK_DGRAM)
+            continue; // SOCK_RAW & co.: qaio has no such socket type, and labelling them Stream made duplicates
         AddrInfo info;
         info.family = family;
         info.type = ai->ai_socktype == SOCK_DGRAM ? SocketType::Datagram : SocketType::Stream;
@@ -78,7 +101,6 @@ std::vector<AddrInfo> resolveBlocking(const QString &host, const QString &servic
         info.address = SocketAddress::fromNative(ai->ai_addr, ai->ai_addrlen);
         infos.push_back(std::move(info));
     }
-    ::freeaddrinfo(results);
     return infos;
 }
 
@@ -90,8 +112,9 @@ NameInfo reverseResolveBlocking(const SocketAddress &address, int flags)
     char service[NI_MAXSERV];
     const int code = ::getnameinfo(static_cast<const sockaddr *>(address.nativeData()), socklen_t(address.nativeSize()),
                                    host, sizeof(host), service, sizeof(service), nativeNameInfoFlags(flags));
+    const int systemError = errno;
     if (code != 0)
-        throw GaiError(code, QStringLiteral("getnameinfo(%1)").arg(address.toString()));
+        throwResolverError(code, systemError, QStringLiteral("getnameinfo(%1)").arg(address.toString()));
     return NameInfo{QString::fromUtf8(host), QString::fromUtf8(service)};
 }
 

@@ -4,6 +4,7 @@
 #include "../../errors.h"
 
 #include <QtCore/QFile>
+#include <QtNetwork/QNetworkInterface>
 
 #include <arpa/inet.h>
 #include <cstddef>
@@ -30,13 +31,18 @@ SocketAddress::SocketAddress(const QHostAddress &host, quint16 port)
         in6->sin6_port = htons(port);
         const Q_IPV6ADDR bytes = host.toIPv6Address();
         std::memcpy(&in6->sin6_addr, &bytes, sizeof(bytes));
-        bool isNumericScope = false;
-        const uint scope = host.scopeId().toUInt(&isNumericScope);
-        if (isNumericScope)
-            in6->sin6_scope_id = scope;
+        // The scope is an interface name ("fe80::1%eth0") or index ("fe80::1%2").
+        const QString scopeId = host.scopeId();
+        if (!scopeId.isEmpty()) {
+            bool isNumericScope = false;
+            const uint scope = scopeId.toUInt(&isNumericScope);
+            in6->sin6_scope_id = isNumericScope ? scope : uint(QNetworkInterface::interfaceIndexFromName(scopeId));
+        }
         m_length = sizeof(sockaddr_in6);
     } else {
-        throw ValueError(QStringLiteral("SocketAddress: host '%1' is not an IPv4 or IPv6 address").arg(host.toString()));
+        throw ValueError(QStringLiteral("host: '%1' is not an IPv4 or IPv6 address (QHostAddress::Any is both: use "
+                                        "AnyIPv4 or AnyIPv6)")
+                             .arg(host.toString()));
     }
 }
 
@@ -103,7 +109,16 @@ QHostAddress SocketAddress::host() const
     const AddressFamily f = family();
     if (f != AddressFamily::IPv4 && f != AddressFamily::IPv6)
         return {};
-    return QHostAddress(reinterpret_cast<const sockaddr *>(m_storage.data()));
+    QHostAddress address(reinterpret_cast<const sockaddr *>(m_storage.data()));
+    // QHostAddress(sockaddr *) drops the IPv6 scope, which a link-local address needs.
+    if (f == AddressFamily::IPv6) {
+        const uint scope = reinterpret_cast<const sockaddr_in6 *>(m_storage.data())->sin6_scope_id;
+        if (scope != 0) {
+            const QString name = QNetworkInterface::interfaceNameFromIndex(int(scope));
+            address.setScopeId(name.isEmpty() ? QString::number(scope) : name);
+        }
+    }
+    return address;
 }
 
 quint16 SocketAddress::port() const
