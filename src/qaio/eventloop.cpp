@@ -1,11 +1,15 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include "eventloop.h"
 
+#include "asyncgenerator.h"
+#include "detail/fdwatcher_p.h"
 #include "detail/loopdriver_p.h"
+#include "detail/loopresource_p.h"
 #include "detail/threadsafeinbox_p.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QEventLoop>
+#include <QtCore/QThread>
 #include <QtCore/QTimerEvent>
 
 #include <limits>
@@ -22,12 +26,6 @@ constexpr Duration kBatchTimeSlice = std::chrono::milliseconds(2);
 // asyncio: purge cancelled timers once there are more than 100 and over half are cancelled.
 constexpr std::size_t kMinScheduledTimersForPurge = 100;
 } // namespace
-
-const void *currentThreadTag() noexcept
-{
-    static thread_local char tag;
-    return &tag;
-}
 
 EventLoop *&runningLoopSlot() noexcept
 {
@@ -159,6 +157,9 @@ EventLoop::~EventLoop()
         callExceptionHandler(context);
         task->destroyPending();
     }
+    for (detail::AsyncGenBase *gen : m_asyncgens)
+        gen->detachFromLoop();
+    m_asyncgens.clear();
     for (detail::FutureStateBase *f = m_futures; f;) {
         detail::FutureStateBase *next = f->nextInLoop;
         f->detachFromLoop();
@@ -191,11 +192,13 @@ void EventLoop::runForever()
     QEventLoop qtLoop;
     EventLoop *previous = std::exchange(detail::t_runningLoop, this);
     m_activeQtLoop = &qtLoop;
+    m_runLoopLevel = QThread::currentThread()->loopLevel() + 1;
     ++m_runDepth;
     postWake(); // at least one tick, so that stop() before runForever() is honoured
     qtLoop.exec();
     --m_runDepth;
     m_activeQtLoop = nullptr;
+    m_runLoopLevel = 0;
     m_stopping = false;
     detail::t_runningLoop = previous;
 }
@@ -222,11 +225,20 @@ void EventLoop::close()
     for (detail::HandleImpl *h : m_parked)
         h->deref();
     m_parked.clear();
+    // Open transports and servers close their descriptors (no callbacks) and drop the
+    // self-references that kept them alive.
+    detail::LoopResource::closeAll(this);
+    m_fdWatchers.clear();
     m_driver->timer.stop();
     if (m_defaultExecutor)
         m_defaultExecutor->shutdown(false);
     if (m_debug)
         qCDebug(lcQaioDebug) << "event loop closed";
+}
+
+QObject *EventLoop::qtContext() const noexcept
+{
+    return m_driver.get();
 }
 
 void EventLoop::postWake()
@@ -235,12 +247,22 @@ void EventLoop::postWake()
     m_driver->post(detail::LoopDriver::readyWakeEventType());
 }
 
+bool EventLoop::exitingRunForever() const
+{
+    // After stop() ended a tick, Qt may still deliver events it had already queued (a
+    // second wake, a due timer) before exec() returns: asyncio runs nothing after that
+    // tick. A nested Qt loop (QDialog::exec) inside runForever() keeps dispatching.
+    const auto *qtLoop = static_cast<const QEventLoop *>(m_activeQtLoop);
+    return qtLoop && !qtLoop->isRunning() && QThread::currentThread()->loopLevel() == m_runLoopLevel;
+}
+
 void EventLoop::runBatch()
 {
-    if (m_closed)
+    if (m_closed || exitingRunForever())
         return;
     EventLoop *previous = std::exchange(detail::t_runningLoop, this);
     ++m_batchDepth;
+    m_stepStampValid = false;
     if (m_inbox->hasWork())
         drainInbox();
     // Post the next wake before running anything: if a callback starts a nested Qt event
@@ -251,7 +273,7 @@ void EventLoop::runBatch()
     const TimePoint sliceStart = steadyNow();
     for (unsigned ticks = 1;; ++ticks) {
         runTick();
-        if (m_closed || (m_stopping && m_runDepth > 0))
+        if (m_closed || (m_stopping && m_runDepth > 0) || exitingRunForever())
             break;
         if (m_inbox->hasWork())
             drainInbox();
@@ -261,12 +283,14 @@ void EventLoop::runBatch()
         if ((ticks & 15) == 0 && steadyNow() - sliceStart > detail::kBatchTimeSlice)
             break;
     }
+    m_stepStampValid = false;
     --m_batchDepth;
     detail::t_runningLoop = previous;
 }
 
 void EventLoop::drainInbox()
 {
+    m_stepStampValid = false;
     std::vector<detail::HandleImpl *> pushed, released;
     m_inbox->drain(pushed, released);
     for (detail::HandleImpl *h : pushed)
@@ -285,7 +309,9 @@ void EventLoop::afterBatch()
         m_stopping = false;
         static_cast<QEventLoop *>(m_activeQtLoop)->exit();
     }
-    if (!m_ready.empty() && !m_wakePending)
+    // A batch skipped while runForever() exits may leave threadsafe work undrained, and
+    // its inbox wake already consumed: a ready wake picks it up later.
+    if ((!m_ready.empty() || m_inbox->hasWork()) && !m_wakePending)
         postWake();
     armTimer();
 }
@@ -296,7 +322,9 @@ void EventLoop::runOnce()
     requireOwnerThread();
     EventLoop *previous = std::exchange(detail::t_runningLoop, this);
     ++m_batchDepth;
+    m_stepStampValid = false;
     runTick();
+    m_stepStampValid = false;
     --m_batchDepth;
     detail::t_runningLoop = previous;
     afterBatch();
@@ -321,8 +349,10 @@ bool EventLoop::moveExpiredTimers()
 {
     if (m_timers.empty())
         return false;
-    if (m_timers.size() > detail::kMinScheduledTimersForPurge && m_timers.cancelledCount() * 2 > m_timers.size())
+    if (m_timers.size() > detail::kMinScheduledTimersForPurge && m_timers.cancelledCount() * 2 > m_timers.size()) {
         m_timers.compact();
+        m_stepStampValid = false;
+    }
     while (!m_timers.empty() && m_timers.top()->cancelled)
         m_timers.pop()->deref();
     if (m_timers.empty())
@@ -351,6 +381,8 @@ void EventLoop::runHandle(detail::HandleImpl *h) noexcept
 {
     h->running = true;
     const TimePoint begin = m_debug ? steadyNow() : TimePoint{};
+    if (!h->isTaskStep)
+        m_stepStampValid = false;
     try {
         h->invoke();
     } catch (...) {
@@ -363,6 +395,8 @@ void EventLoop::runHandle(detail::HandleImpl *h) noexcept
         callExceptionHandler(context);
     }
     h->running = false;
+    if (!h->isTaskStep)
+        m_stepStampValid = false;
     if (m_debug) {
         const Duration took = steadyNow() - begin;
         if (took >= m_slowCallbackDuration) {
@@ -373,8 +407,9 @@ void EventLoop::runHandle(detail::HandleImpl *h) noexcept
                        .arg(std::chrono::duration<double>(took).count(), 0, 'f', 3);
         }
     }
-    if (h->cancelled)
-        h->releaseCallback();
+    // A handle runs once: drop what the callback captured now, not when the last Handle
+    // copy goes (a Handle kept in an ExceptionContext must not keep futures alive).
+    h->releaseCallback();
 }
 
 TimerHandle EventLoop::scheduleTimer(detail::HandleImpl *h, TimePoint when)

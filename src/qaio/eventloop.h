@@ -33,19 +33,24 @@
 */
 
 #include "clock.h"
+#include "connectionoptions.h"
 #include "coro.h"
 #include "errors.h"
 #include "exceptioncontext.h"
 #include "executor.h"
 #include "future.h"
 #include "handle.h"
+#include "protocols.h"
 #include "qaioglobal.h"
+#include "server.h"
 #include "task.h"
 
 #include "detail/ringqueue_p.h"
 #include "detail/timerheap_p.h"
 
 #include <QtCore/QString>
+#include <QtCore/QStringList>
+#include <QtCore/QThread>
 
 #include <chrono>
 #include <cstdint>
@@ -53,14 +58,29 @@
 #include <memory>
 #include <source_location>
 #include <type_traits>
+#include <span>
+#include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
+
+QT_FORWARD_DECLARE_CLASS(QObject)
+QT_FORWARD_DECLARE_CLASS(QFile)
 
 namespace qaio {
 
 class EventLoop;
 
+class Socket;
+class SocketAddress;
+struct AddrInfo;
+struct AddrInfoHints;
+struct NameInfo;
+
 namespace detail {
+class AsyncGenBase;
+class FdWatcher;
+class LoopResource;
 class LoopDriver;
 class ThreadsafeInbox;
 template <class R>
@@ -69,7 +89,12 @@ struct ExecutorSlot
     std::optional<typename StoredValue<R>::type> value;
     std::exception_ptr error;
 };
-QAIO_EXPORT const void *currentThreadTag() noexcept;
+/*! Identifies the calling thread. Qt reads the thread control block directly, where a
+    thread_local in a shared library costs a __tls_get_addr call on every callSoon(). */
+inline const void *currentThreadTag() noexcept
+{
+    return QThread::currentThreadId();
+}
 /*! From any thread: hands a parked handle back to its loop (see runInExecutor()). */
 QAIO_EXPORT void releaseParked(const std::shared_ptr<ThreadsafeInbox> &inbox, HandleImpl *handle) noexcept;
 } // namespace detail
@@ -112,7 +137,9 @@ public:
         while running callbacks under a plain Qt event loop. */
     bool isRunning() const noexcept { return m_runDepth > 0 || m_batchDepth > 0; }
     bool isClosed() const noexcept { return m_closed; }
-    /*! Closes every AsyncGenerator that is still suspended (asyncio's shutdown_asyncgens()). */
+    /*! Closes every AsyncGenerator started on this loop and not finished yet, all
+        concurrently (one task each, see AsyncGenerator::aclose()); errors go to the
+        exception handler (asyncio's shutdown_asyncgens()). Defined in asyncgenerator.cpp. */
     Coro<void> shutdownAsyncgens();
     /*! Shuts the default executor down, waiting for its jobs without blocking the loop.
         With a \a timeout, a warning is logged if they take longer, and the wait ends. */
@@ -179,6 +206,126 @@ public:
     /*! A snapshot of every pending task for inspection. */
     std::vector<TaskInfo> taskInfos() const;
 
+    // ---- Watching file descriptors (asyncio's add_reader() & co.) ----------------------
+    /*! Calls \a callback whenever \a fd is readable, until removeReader(). Replaces an
+        earlier reader of the same fd. The callback runs directly when Qt reports the fd
+        ready; its exceptions go to the exception handler. Throws ValueError for a negative
+        fd, RuntimeError if the loop is closed or the fd belongs to a transport. */
+    void addReader(qintptr fd, std::function<void()> callback);
+    /*! Stops watching \a fd for reading; returns whether a reader was registered. */
+    bool removeReader(qintptr fd);
+    /*! Calls \a callback whenever \a fd is writable, until removeWriter(). */
+    void addWriter(qintptr fd, std::function<void()> callback);
+    /*! Stops watching \a fd for writing; returns whether a writer was registered. */
+    bool removeWriter(qintptr fd);
+
+    // ---- Sockets (asyncio's sock_*() coroutines; see socket.h) ------------------------
+    // Each tries the system call at once and waits for readiness only if it would block.
+    // The socket must be non-blocking (ValueError otherwise) and must outlive the call.
+    // Cancelling one leaves the socket usable and nothing registered on its fd.
+    // System errors throw OSError subclasses (oserror.h).
+    /*! Receives up to \a maxSize bytes; an empty result means the peer closed. */
+    Coro<QByteArray> sockRecv(Socket &sock, qsizetype maxSize);
+    /*! Receives into \a buffer; returns the number of bytes received. */
+    Coro<qsizetype> sockRecvInto(Socket &sock, std::span<char> buffer);
+    /*! Receives a datagram of up to \a maxSize bytes and its sender. */
+    Coro<std::pair<QByteArray, SocketAddress>> sockRecvfrom(Socket &sock, qsizetype maxSize);
+    /*! Receives a datagram into \a buffer (at most \a maxSize bytes; 0 = whole buffer). */
+    Coro<std::pair<qsizetype, SocketAddress>> sockRecvfromInto(Socket &sock, std::span<char> buffer,
+                                                                qsizetype maxSize = 0);
+    /*! Sends all of \a data, waiting for the socket to drain as often as needed. */
+    Coro<void> sockSendall(Socket &sock, QByteArray data);
+    /*! Sends a datagram to \a address; returns the bytes sent. */
+    Coro<qsizetype> sockSendto(Socket &sock, QByteArray data, SocketAddress address);
+    /*! Connects to \a address (throws e.g. ConnectionRefusedError). */
+    Coro<void> sockConnect(Socket &sock, SocketAddress address);
+    /*! Resolves \a host (without blocking) and connects to the first address. */
+    Coro<void> sockConnect(Socket &sock, QString host, quint16 port);
+    /*! Accepts a connection: the new (non-blocking) socket and the peer's address. */
+    Coro<std::pair<Socket, SocketAddress>> sockAccept(Socket &sock);
+    /*! Sends \a count bytes (all if unset) of \a file from \a offset with sendfile(2), or
+        by reading and sending when zero-copy is unavailable (a file without a system
+        descriptor, such as a Qt resource, always is) and \a fallback is true
+        (NotImplementedError otherwise). Returns the bytes sent; when some were sent, the
+        file position ends after them, also on error or cancellation. \a file must be an
+        open regular file and \a sock a stream socket (ValueError otherwise). */
+    Coro<qint64> sockSendfile(Socket &sock, QFile &file, qint64 offset = 0, std::optional<qint64> count = {},
+                              bool fallback = true);
+
+    // ---- DNS (see dns.h) --------------------------------------------------------------
+    /*! Resolves \a host and \a service on the default executor (asyncio's getaddrinfo()).
+        Throws GaiError on failure. */
+    Coro<std::vector<AddrInfo>> getaddrinfo(QString host, QString service, AddrInfoHints hints);
+    /*! Reverse-resolves \a address (asyncio's getnameinfo()); \a flags are NameInfoFlag values. */
+    Coro<NameInfo> getnameinfo(SocketAddress address, int flags = 0);
+
+    // ---- Connections and servers (see connectionoptions.h, server.h, transports.h) ----
+    // The protocol factory is any callable returning std::unique_ptr<P>, P a qaio::Protocol
+    // or qaio::BufferedProtocol; the connection functions return the transport and the P*
+    // the factory made (owned by the transport). Implemented in connection.cpp, server.cpp.
+    /*! Opens a stream connection to \a host : \a port (asyncio's create_connection()).
+        The host is resolved without blocking; every address is tried in turn (or raced,
+        see ConnectionOptions::happyEyeballsDelay) and every failed socket closed. When all
+        fail, the one error is thrown, or OSError("Multiple exceptions: ...") naming each
+        (an ExceptionGroup with \c allErrors). Cancelling closes everything opened so far.
+        Throws ValueError("host/port and sock can not be specified at the same time") if
+        options.sock is set too, NotImplementedError if options.ssl is set. */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createConnection(Factory protocolFactory, QString host, quint16 port,
+                                                                   ConnectionOptions options = {});
+    /*! Wraps the connected stream socket options.sock. Throws ValueError("host and port
+        was not specified and no sock specified") without one, ValueError("A Stream Socket
+        was expected, ...") for another socket type. */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createConnection(Factory protocolFactory, ConnectionOptions options);
+    /*! Connects to the Unix socket at \a path (a path starting with a NUL character is a
+        Linux abstract name, as in Python). Throws ValueError("path and sock can not be
+        specified at the same time") if options.sock is set too. */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createUnixConnection(Factory protocolFactory, QString path,
+                                                                       UnixConnectionOptions options = {});
+    /*! Connects to a Unix socket address (SocketAddress::fromUnixPath() or
+        fromAbstractName()). */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createUnixConnection(Factory protocolFactory, SocketAddress address,
+                                                                       UnixConnectionOptions options = {});
+    /*! Wraps the connected AF_UNIX stream socket options.sock. Throws ValueError("no path
+        and sock were specified") without one. */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createUnixConnection(Factory protocolFactory,
+                                                                       UnixConnectionOptions options);
+    /*! Wraps a socket accepted elsewhere (asyncio's connect_accepted_socket()). */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> connectAcceptedSocket(Factory protocolFactory, Socket sock,
+                                                                        AcceptedSocketOptions options = {});
+    /*! Listens on \a port of every address of \a hosts (empty: all interfaces; port 0: an
+        ephemeral port, chosen per socket) and serves each connection with a protocol from
+        \a protocolFactory (asyncio's create_server()). IPv6 sockets are IPV6_V6ONLY.
+        Throws ValueError("host/port and sock can not be specified at the same time") with
+        options.sock, OSError when no address could be bound. */
+    Coro<std::shared_ptr<Server>> createServer(ProtocolFactory protocolFactory, QStringList hosts, quint16 port,
+                                               ServerOptions options = {});
+    /*! Serves on the bound stream socket options.sock. Throws ValueError("Neither
+        host/port nor sock were specified") without one. */
+    Coro<std::shared_ptr<Server>> createServer(ProtocolFactory protocolFactory, ServerOptions options);
+    /*! Listens on the Unix socket \a path (a leading NUL character makes it a Linux
+        abstract name). A stale socket file at \a path is removed first; any other file
+        there makes it fail with OSError("Address '...' is already in use"). */
+    Coro<std::shared_ptr<Server>> createUnixServer(ProtocolFactory protocolFactory, QString path,
+                                                   UnixServerOptions options = {});
+    /*! Serves on the bound AF_UNIX stream socket options.sock. Throws ValueError("path was
+        not specified, and no sock specified") without one. */
+    Coro<std::shared_ptr<Server>> createUnixServer(ProtocolFactory protocolFactory, UnixServerOptions options);
+    /*! Sends \a count bytes (all if unset) of \a file from \a offset over \a transport
+        (asyncio's loop.sendfile()): zero-copy with sendfile(2) once the transport's write
+        buffer has drained (reading is paused meanwhile and other writes throw
+        RuntimeError), or by reading the file and writing it with flow control when
+        zero-copy is not possible and \a fallback is true. Returns the bytes sent; the
+        file position ends after them. Throws RuntimeError("Transport is closing") for a
+        closing transport. Implemented in sendfile.cpp. */
+    Coro<qint64> sendfile(Transport &transport, QFile &file, qint64 offset = 0, std::optional<qint64> count = {},
+                          bool fallback = true);
+
     // ---- Error handling ---------------------------------------------------------------
     /*! Passes \a context to the exception handler; never throws. */
     void callExceptionHandler(const ExceptionContext &context) noexcept;
@@ -194,6 +341,11 @@ public:
     std::size_t pendingTaskCount() const noexcept { return m_pendingTasks; }
     /*! Timer handles in the heap, cancelled ones included (they are purged lazily). */
     std::size_t timerHeapSize() const noexcept { return m_timers.size(); }
+    /*! Descriptors with a reader or writer registered (addReader(), sock*() waits). */
+    std::size_t watchedFdCount() const noexcept { return m_fdWatchers.size(); }
+    /*! A QObject living in the loop's thread and destroyed with the loop: the context of
+        Qt connections whose slots must run on this loop (qaio::signal(), qaio::qfuture()). */
+    QObject *qtContext() const noexcept;
     /*! Runs one tick now: expired timers, then the callbacks ready when it began.
         For tests of tick semantics; normal code lets Qt drive the loop. */
     void runOnce();
@@ -211,7 +363,10 @@ public:
     }
 
 private:
+    friend class detail::AsyncGenBase;
     friend class detail::LoopDriver;
+    friend class detail::LoopResource;
+    friend class detail::FdWatcher;
     friend class detail::FutureStateBase;
     friend class detail::TaskStateBase;
     friend class Handle;
@@ -235,6 +390,7 @@ private:
     std::shared_ptr<detail::ThreadsafeInbox> inbox() const { return m_inbox; }
     void postWake();
     void runBatch();
+    bool exitingRunForever() const;
     void drainInbox();
     void runTick();
     void runHandle(detail::HandleImpl *h) noexcept;
@@ -246,6 +402,33 @@ private:
     void unregisterTask(detail::TaskStateBase *task) noexcept;
     void unlinkFuture(detail::FutureStateBase *state) noexcept;
     void startTask(TaskBase &task);
+    detail::FdWatcher &watcherFor(qintptr fd, const char *operation);
+    bool removeWatcher(qintptr fd, bool reader);
+    void runIoCallback(const std::function<void()> &callback) noexcept;
+    using ErasedConnection = std::pair<std::shared_ptr<Transport>, BaseProtocol *>;
+    Coro<ErasedConnection> createConnectionImpl(ProtocolFactory factory, std::optional<HostAndPort> address,
+                                                ConnectionOptions options);
+    Coro<ErasedConnection> createUnixConnectionImpl(ProtocolFactory factory, std::optional<SocketAddress> address,
+                                                    UnixConnectionOptions options);
+    Coro<ErasedConnection> connectAcceptedSocketImpl(ProtocolFactory factory, Socket sock,
+                                                     AcceptedSocketOptions options);
+    // A task step times itself with one clock read instead of two: the end of a step is
+    // the start of the next one when only the loop's own bookkeeping ran between them.
+    // Anything else (another callback, Qt's events between batches, an inbox drain, a
+    // timer purge) drops the stamp.
+    TimePoint takeStepStamp() noexcept
+    {
+        if (m_stepStampValid) {
+            m_stepStampValid = false;
+            return m_stepStamp;
+        }
+        return steadyNow();
+    }
+    void setStepStamp(TimePoint end) noexcept
+    {
+        m_stepStamp = end;
+        m_stepStampValid = true;
+    }
 
     detail::RingQueue<detail::HandleImpl *> m_ready;
     detail::TimerHeap m_timers;
@@ -257,6 +440,9 @@ private:
     std::unique_ptr<detail::LoopDriver> m_driver;
     std::unique_ptr<Executor> m_defaultExecutor;
     std::unordered_set<detail::HandleImpl *> m_parked;
+    std::unordered_map<qintptr, std::unique_ptr<detail::FdWatcher>> m_fdWatchers;
+    std::unordered_set<detail::AsyncGenBase *> m_asyncgens; // started, not finished (asyncio's _asyncgens)
+    detail::LoopResource *m_resources = nullptr;            // open transports and servers (loopresource_p.h)
     ExceptionHandler m_exceptionHandler;
     TaskFactory m_taskFactory;
     Duration m_slowCallbackDuration = std::chrono::milliseconds(100);
@@ -268,12 +454,16 @@ private:
     int m_runDepth = 0;
     int m_batchDepth = 0;
     void *m_activeQtLoop = nullptr;
+    TimePoint m_stepStamp{}; // see takeStepStamp()
+    int m_runLoopLevel = 0; // Qt loop level of runForever()'s QEventLoop
     bool m_wakePending = false;
     bool m_stopping = false;
     bool m_closed = false;
     bool m_debug = false;
     bool m_inHandler = false;
     bool m_executorShutdown = false;
+    bool m_stepStampValid = false;
+    bool m_asyncgensShutdownCalled = false;
 };
 
 /*! The loop running on this thread. Throws RuntimeError("no running event loop"). */
@@ -368,7 +558,14 @@ T EventLoop::runUntilComplete(Future<T> future)
     if constexpr (std::is_void_v<T>) {
         future.result();
     } else {
-        return future.result();
+        [[maybe_unused]] const T &value = future.result();
+        // As co_await does: copy only while another handle can see the value, so that
+        // move-only results (std::unique_ptr) can be returned at all.
+        if constexpr (std::is_copy_constructible_v<T>) {
+            if (!future.state()->soleOwner())
+                return value;
+        }
+        return std::move(*future.typedState()->value);
     }
 }
 
@@ -421,6 +618,79 @@ auto EventLoop::runInExecutor(Executor *executor, F fn) -> Future<std::invoke_re
         throw;
     }
     return future;
+}
+
+namespace detail {
+template <class P>
+Connection<P> typedConnection(std::pair<std::shared_ptr<Transport>, BaseProtocol *> &&made)
+{
+    static_assert(isStreamProtocol<P>, "the protocol factory must make a qaio::Protocol or qaio::BufferedProtocol");
+    return Connection<P>{std::move(made.first), static_cast<P *>(made.second)};
+}
+} // namespace detail
+
+template <class Factory>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createConnection(Factory protocolFactory, QString host, quint16 port, ConnectionOptions options)
+{
+    // The inner call is a statement of its own: GCC 12 destroys temporaries of a call
+    // made inside a co_await expression twice (see DESIGN.md, toolchain pitfalls).
+    Coro<ErasedConnection> inner = createConnectionImpl(ProtocolFactory(std::move(protocolFactory)),
+                                                        HostAndPort{std::move(host), port}, std::move(options));
+    auto made = co_await std::move(inner);
+    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+}
+
+template <class Factory>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createConnection(Factory protocolFactory, ConnectionOptions options)
+{
+    Coro<ErasedConnection> inner =
+        createConnectionImpl(ProtocolFactory(std::move(protocolFactory)), std::nullopt, std::move(options));
+    auto made = co_await std::move(inner);
+    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+}
+
+template <class Factory>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createUnixConnection(Factory protocolFactory, QString path, UnixConnectionOptions options)
+{
+    const SocketAddress address = path.startsWith(QChar(0)) ? SocketAddress::fromAbstractName(path.mid(1).toUtf8())
+                                                            : SocketAddress::fromUnixPath(path);
+    Coro<ErasedConnection> inner =
+        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), address, std::move(options));
+    auto made = co_await std::move(inner);
+    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+}
+
+template <class Factory>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createUnixConnection(Factory protocolFactory, SocketAddress address, UnixConnectionOptions options)
+{
+    Coro<ErasedConnection> inner =
+        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), address, std::move(options));
+    auto made = co_await std::move(inner);
+    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+}
+
+template <class Factory>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createUnixConnection(Factory protocolFactory, UnixConnectionOptions options)
+{
+    Coro<ErasedConnection> inner =
+        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), std::nullopt, std::move(options));
+    auto made = co_await std::move(inner);
+    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+}
+
+template <class Factory>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::connectAcceptedSocket(Factory protocolFactory, Socket sock, AcceptedSocketOptions options)
+{
+    Coro<ErasedConnection> inner =
+        connectAcceptedSocketImpl(ProtocolFactory(std::move(protocolFactory)), std::move(sock), std::move(options));
+    auto made = co_await std::move(inner);
+    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
 }
 
 /*! Schedules \a coro as a task on the running loop (asyncio.create_task()). */

@@ -61,6 +61,7 @@ public:
     bool running = false;
     bool isTimer = false;
     bool inTimerHeap = false;
+    bool isTaskStep = false; // runs TaskStateBase::step() and nothing else (see EventLoop::takeStepStamp())
 };
 
 template <class F>

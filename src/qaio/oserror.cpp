@@ -7,6 +7,8 @@ namespace qaio {
 
 OSError::OSError(int errorCode, const QString &context) : OSError(errorCode, context, systemErrorText(errorCode)) {}
 
+OSError::OSError(const QString &message) : Error(message), m_errorCode(0) {}
+
 OSError::OSError(int errorCode, const QString &context, const QString &systemText)
     : Error(QStringLiteral("%1: %2 [errno %3]").arg(context, systemText).arg(errorCode)), m_errorCode(errorCode)
 {

@@ -45,6 +45,9 @@ class QAIO_EXPORT OSError : public Error
 public:
     /*! \a context says what failed ("connect to 127.0.0.1:80"); the system text is added. */
     OSError(int errorCode, const QString &context);
+    /*! An error with no system error code (errorCode() is 0), such as createConnection()'s
+        "Multiple exceptions: ..." (Python's OSError(message)). */
+    explicit OSError(const QString &message);
     int errorCode() const noexcept { return m_errorCode; }
 
 protected:

@@ -112,7 +112,7 @@ void TaskStateBase::scheduleStep()
 {
     // A pending task is kept alive by the loop's registry, so the raw pointer is safe:
     // only step() itself can finish the task.
-    future->loop->callSoon([this] { step(); }, future->where);
+    future->loop->callSoon([this] { step(); }, future->where).impl()->isTaskStep = true;
 }
 
 void TaskStateBase::step()
@@ -124,6 +124,8 @@ void TaskStateBase::step()
         scheduleStep();
         return;
     }
+    EventLoop *loop = future->loop;
+    const TimePoint begin = loop->takeStepStamp();
     if (waitingOn) {
         waitingOn->deref();
         waitingOn = nullptr;
@@ -136,7 +138,7 @@ void TaskStateBase::step()
             future->cancelFuture(cancelMessage);
             root.destroy();
             root = {};
-            future->loop->unregisterTask(this);
+            loop->unregisterTask(this);
             return;
         }
         throwCancelOnResume = true;
@@ -146,16 +148,26 @@ void TaskStateBase::step()
     ++steps;
     TaskStateBase *previous = t_currentTask;
     t_currentTask = this;
-    const TimePoint begin = steadyNow();
     resumePoint.resume();
-    runTime += steadyNow() - begin;
     t_currentTask = previous;
     running = false;
-    if (root.done())
-        finish();
+    if (!root.done()) {
+        const TimePoint end = steadyNow();
+        runTime += end - begin;
+        loop->setStepStamp(end);
+        return;
+    }
+    completeRoot();
+    const TimePoint end = steadyNow();
+    runTime += end - begin;
+    // Dropping the last reference may call the exception handler: that is no bookkeeping.
+    const bool deletesTask = future->soleOwner();
+    loop->unregisterTask(this); // may delete this
+    if (!deletesTask)
+        loop->setStepStamp(end);
 }
 
-void TaskStateBase::finish()
+void TaskStateBase::completeRoot()
 {
     throwCancelOnResume = false;
     try {
@@ -174,7 +186,6 @@ void TaskStateBase::finish()
     }
     root.destroy();
     root = {};
-    future->loop->unregisterTask(this); // may delete this
 }
 
 bool TaskStateBase::cancel(const QString &message)

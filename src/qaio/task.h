@@ -48,7 +48,7 @@ struct TaskInfo
     std::source_location createdAt;
     QString awaiting;        // what the task waits for now, empty unless Waiting
     std::uint64_t steps = 0; // how many times the task was resumed
-    Duration runTime{};      // time spent inside its steps
+    Duration runTime{};      // time spent inside its steps, completion included
     int cancelling = 0;
 
     static QString stateName(State s);
@@ -105,7 +105,8 @@ protected:
 
 private:
     void registerWithLoop();
-    void finish();
+    /*! Moves the finished coroutine's outcome into the future and destroys the frame. */
+    void completeRoot();
 };
 
 template <class T>

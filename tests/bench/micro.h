@@ -1,0 +1,25 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#pragma once
+
+#include <QtCore/QStringList>
+
+#include <cstddef>
+
+namespace qaiobench {
+
+struct MicroOptions
+{
+    int repeat = 5;       // each figure is the best (minimum) of this many repetitions
+    bool quick = false;   // 1/100 of the operations, one repetition: a smoke run, not a measurement
+    QStringList only;     // figure names to measure; empty: all
+    bool asyncio = false; // also run asyncio_micro.py (CPython asyncio) in the same run
+};
+
+/*! Measures the micro figures and prints "NAME VALUE" lines (ns per operation) to stdout.
+    Returns the process exit code. Needs a QCoreApplication. */
+int runMicro(const MicroOptions &options);
+
+/*! The names runMicro() can print, in order. */
+QStringList microFigureNames();
+
+} // namespace qaiobench
