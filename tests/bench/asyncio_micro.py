@@ -6,13 +6,17 @@ Prints "asyncio_NAME VALUE" lines, VALUE in nanoseconds per operation, the best
 (minimum) of --repeat runs. Standard library only: the stock asyncio event loop,
 the same operation counts and the same shapes as tests/bench/micro.cpp.
 
-    python3 tests/bench/asyncio_micro.py [--repeat N] [--quick]
+    python3 tests/bench/asyncio_micro.py [--repeat N] [--quick] [--cpu-time]
 """
 
 import argparse
 import asyncio
 import sys
 import time
+
+# The measuring clock: wall time, or with --cpu-time this thread's CPU time (as
+# qaio-bench --cpu-time), which leaves out the time other processes held the CPU.
+now = time.perf_counter_ns
 
 
 def call_soon(n):
@@ -27,10 +31,10 @@ def call_soon(n):
             return
         loop.call_soon(chain)
 
-    begin = time.perf_counter_ns()
+    begin = now()
     loop.call_soon(chain)
     loop.run_forever()
-    elapsed = time.perf_counter_ns() - begin
+    elapsed = now() - begin
     loop.close()
     return elapsed / n
 
@@ -42,13 +46,13 @@ def timer_cancel(n):
         pass
 
     async def body():
-        begin = time.perf_counter_ns()
+        begin = now()
         handles = [loop.call_later(1.0 + (i % 1000) / 1000.0, noop) for i in range(n)]
         for h in handles:
             h.cancel()
         await asyncio.sleep(0)  # one loop iteration: purges the cancelled timers
         del handles
-        return time.perf_counter_ns() - begin
+        return now() - begin
 
     elapsed = loop.run_until_complete(body())
     loop.close()
@@ -62,9 +66,9 @@ def sleep0(n):
         for _ in range(n):
             await asyncio.sleep(0)
 
-    begin = time.perf_counter_ns()
+    begin = now()
     loop.run_until_complete(body())
-    elapsed = time.perf_counter_ns() - begin
+    elapsed = now() - begin
     loop.close()
     return elapsed / n
 
@@ -80,9 +84,9 @@ def spawn(n, group=100):
             tasks = [asyncio.create_task(trivial()) for _ in range(group)]
             await asyncio.gather(*tasks)
 
-    begin = time.perf_counter_ns()
+    begin = now()
     loop.run_until_complete(body())
-    elapsed = time.perf_counter_ns() - begin
+    elapsed = now() - begin
     loop.close()
     return elapsed / n
 
@@ -99,7 +103,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="repetitions per figure (default 5)")
     parser.add_argument("--quick", action="store_true", help="1/100 of the operations, one repetition")
+    parser.add_argument("--cpu-time", action="store_true", help="measure this thread's CPU time instead of wall time")
     args = parser.parse_args()
+    global now
+    if args.cpu_time:
+        now = time.thread_time_ns
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     repeat = 1 if args.quick else args.repeat

@@ -12,6 +12,7 @@ struct MicroOptions
     int repeat = 5;       // each figure is the best (minimum) of this many repetitions
     bool quick = false;   // 1/100 of the operations, one repetition: a smoke run, not a measurement
     QStringList only;     // figure names to measure; empty: all
+    bool cpuTime = false; // measure the thread's CPU time instead of wall time (not threadsafe_ns)
     bool asyncio = false; // also run asyncio_micro.py (CPython asyncio) in the same run
 };
 
