@@ -9,14 +9,19 @@
     Options are structs meant for designated initializers:
 
     \code
-    auto [transport, client] = co_await loop.createConnection(
-        [] { return std::make_unique<Client>(); }, "example.org", 80,
-        {.happyEyeballsDelay = std::chrono::milliseconds(250)});
+    auto factory = [] { return std::make_unique<Client>(); };
+    qaio::ConnectionOptions options{.happyEyeballsDelay = std::chrono::milliseconds(250)};
+    auto [transport, client] = co_await loop.createConnection(factory, "example.org", 80, std::move(options));
 
     auto [rsock, wsock] = qaio::Socket::pair();
-    auto [t2, p2] = co_await loop.createConnection(
-        [] { return std::make_unique<Client>(); }, {.sock = std::move(rsock)});
+    auto connecting = loop.createConnection(factory, {.sock = std::move(rsock)});
+    auto [t2, p2] = co_await std::move(connecting);
     \endcode
+
+    With g++ 12, build lambdas with captures, designated initializers and braced lists
+    into named variables (or make the call a statement of its own, as above) instead of
+    writing them inside a \c co_await expression: GCC 12 destroys such aggregate
+    temporaries twice there (memory corruption; clang 14 is fine).
 
     TLS: the \c ssl, \c serverHostname, \c sslHandshakeTimeout and \c sslShutdownTimeout
     fields are the extension point of the TLS issue. Until TLS lands, setting \c ssl makes

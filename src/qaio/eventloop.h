@@ -263,6 +263,8 @@ public:
     // The protocol factory is any callable returning std::unique_ptr<P>, P a qaio::Protocol
     // or qaio::BufferedProtocol; the connection functions return the transport and the P*
     // the factory made (owned by the transport). Implemented in connection.cpp, server.cpp.
+    // With g++ 12, pass lambdas with captures and option structs as named variables, not
+    // written inside the co_await expression (see connectionoptions.h).
     /*! Opens a stream connection to \a host : \a port (asyncio's create_connection()).
         The host is resolved without blocking; every address is tried in turn (or raced,
         see ConnectionOptions::happyEyeballsDelay) and every failed socket closed. When all
@@ -621,76 +623,65 @@ auto EventLoop::runInExecutor(Executor *executor, F fn) -> Future<std::invoke_re
 }
 
 namespace detail {
+// Gives the type-erased connection back its protocol type. Each public connection template
+// below only builds the erased call (a lazy coroutine, so nothing runs yet) and hands it
+// here: no co_await inside an expression with temporaries (GCC 12, see DESIGN.md).
 template <class P>
-Connection<P> typedConnection(std::pair<std::shared_ptr<Transport>, BaseProtocol *> &&made)
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<P>> typedConnection(Coro<std::pair<std::shared_ptr<Transport>, BaseProtocol *>> inner)
 {
     static_assert(isStreamProtocol<P>, "the protocol factory must make a qaio::Protocol or qaio::BufferedProtocol");
-    return Connection<P>{std::move(made.first), static_cast<P *>(made.second)};
+    auto made = co_await std::move(inner);
+    co_return Connection<P>{std::move(made.first), static_cast<P *>(made.second)};
 }
 } // namespace detail
 
 template <class Factory>
-QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+Coro<Connection<detail::ProtocolOf<Factory>>>
 EventLoop::createConnection(Factory protocolFactory, QString host, quint16 port, ConnectionOptions options)
 {
-    // The inner call is a statement of its own: GCC 12 destroys temporaries of a call
-    // made inside a co_await expression twice (see DESIGN.md, toolchain pitfalls).
-    Coro<ErasedConnection> inner = createConnectionImpl(ProtocolFactory(std::move(protocolFactory)),
-                                                        HostAndPort{std::move(host), port}, std::move(options));
-    auto made = co_await std::move(inner);
-    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(createConnectionImpl(
+        ProtocolFactory(std::move(protocolFactory)), HostAndPort{std::move(host), port}, std::move(options)));
 }
 
 template <class Factory>
-QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+Coro<Connection<detail::ProtocolOf<Factory>>>
 EventLoop::createConnection(Factory protocolFactory, ConnectionOptions options)
 {
-    Coro<ErasedConnection> inner =
-        createConnectionImpl(ProtocolFactory(std::move(protocolFactory)), std::nullopt, std::move(options));
-    auto made = co_await std::move(inner);
-    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(
+        createConnectionImpl(ProtocolFactory(std::move(protocolFactory)), std::nullopt, std::move(options)));
 }
 
 template <class Factory>
-QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+Coro<Connection<detail::ProtocolOf<Factory>>>
 EventLoop::createUnixConnection(Factory protocolFactory, QString path, UnixConnectionOptions options)
 {
     const SocketAddress address = path.startsWith(QChar(0)) ? SocketAddress::fromAbstractName(path.mid(1).toUtf8())
                                                             : SocketAddress::fromUnixPath(path);
-    Coro<ErasedConnection> inner =
-        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), address, std::move(options));
-    auto made = co_await std::move(inner);
-    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+    return createUnixConnection(std::move(protocolFactory), address, std::move(options));
 }
 
 template <class Factory>
-QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+Coro<Connection<detail::ProtocolOf<Factory>>>
 EventLoop::createUnixConnection(Factory protocolFactory, SocketAddress address, UnixConnectionOptions options)
 {
-    Coro<ErasedConnection> inner =
-        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), address, std::move(options));
-    auto made = co_await std::move(inner);
-    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(
+        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), address, std::move(options)));
 }
 
 template <class Factory>
-QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+Coro<Connection<detail::ProtocolOf<Factory>>>
 EventLoop::createUnixConnection(Factory protocolFactory, UnixConnectionOptions options)
 {
-    Coro<ErasedConnection> inner =
-        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), std::nullopt, std::move(options));
-    auto made = co_await std::move(inner);
-    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(
+        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), std::nullopt, std::move(options)));
 }
 
 template <class Factory>
-QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<detail::ProtocolOf<Factory>>>
+Coro<Connection<detail::ProtocolOf<Factory>>>
 EventLoop::connectAcceptedSocket(Factory protocolFactory, Socket sock, AcceptedSocketOptions options)
 {
-    Coro<ErasedConnection> inner =
-        connectAcceptedSocketImpl(ProtocolFactory(std::move(protocolFactory)), std::move(sock), std::move(options));
-    auto made = co_await std::move(inner);
-    co_return detail::typedConnection<detail::ProtocolOf<Factory>>(std::move(made));
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(
+        connectAcceptedSocketImpl(ProtocolFactory(std::move(protocolFactory)), std::move(sock), std::move(options)));
 }
 
 /*! Schedules \a coro as a task on the running loop (asyncio.create_task()). */

@@ -123,6 +123,8 @@ void ServerState::acceptReady(std::size_t index)
     // asyncio's _accept_connection(): one readiness notification may stand for many
     // pending connections; take up to `backlog` of them.
     const int rounds = std::max(backlog, 1);
+    // A protocol factory may close the server: `this` must outlive the loop below.
+    const std::shared_ptr<Server> keep = self;
     for (int i = 0; i < rounds; ++i) {
         if (!serving)
             return; // a protocol factory closed the server

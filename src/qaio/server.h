@@ -21,8 +21,9 @@
     alive too, until the connection is lost.
 
     \code
-    std::shared_ptr<qaio::Server> server = co_await loop.createServer(
-        [] { return std::make_unique<EchoServer>(); }, {"127.0.0.1"}, 8888);
+    auto factory = [] { return std::make_unique<EchoServer>(); };
+    const QStringList hosts{"127.0.0.1"};   // g++ 12: no braced list inside co_await
+    std::shared_ptr<qaio::Server> server = co_await loop.createServer(factory, hosts, 8888);
     qDebug() << "serving on" << server->sockets().front().localAddress().toString();
     co_await server->serveForever();   // until cancelled; then closed and waited for
     \endcode

@@ -43,8 +43,8 @@
     close() sends it all before closing; abort() drops it.
 
     \code
-    auto [transport, protocol] = co_await loop.createConnection(
-        [] { return std::make_unique<MyProtocol>(); }, "example.org", 80);
+    auto factory = [] { return std::make_unique<MyProtocol>(); };
+    auto [transport, protocol] = co_await loop.createConnection(factory, "example.org", 80);
     transport->write("GET / HTTP/1.0\r\n\r\n");
     qDebug() << transport->peerAddress().toString();
     transport->close();   // after the request has been sent

@@ -8,6 +8,8 @@
 // put their argument in an `if` condition (GCC bug 106188 with co_await). So coroutines
 // only record what happened; the test function checks it after the loop ran.
 
+#include "patternbytes.h"
+
 #include <qaio/qaio.h>
 
 #include <QtCore/QByteArray>
@@ -65,19 +67,7 @@ inline std::pair<qaio::Socket, qaio::Socket> tcpPair(qaio::EventLoop &loop,
     return loop.runUntilComplete(connectedPair(loop, listener));
 }
 
-/*! Deterministic, position-dependent bytes (so a misplaced chunk shows). */
-inline QByteArray patternBytes(qsizetype size, int seed = 0)
-{
-    QByteArray data(size, Qt::Uninitialized);
-    quint32 x = 2463534242u + quint32(seed);
-    for (qsizetype i = 0; i < size; ++i) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        data[i] = char(x & 0xff);
-    }
-    return data;
-}
+using qaiotest::patternBytes;
 
 /*! What an awaited operation ended with, for checks after the loop ran. */
 struct Outcome

@@ -2,6 +2,7 @@
 // EventLoop::sock*() (asyncio's sock_recv() & co., test_sock_lowlevel.py's cases): TCP on
 // 127.0.0.1 and ::1, Unix paths, UDP, transfers larger than the socket buffers,
 // cancellation, peer resets, sendfile (zero copy and fallback) and argument errors.
+#include "exceptionchecks.h"
 #include "loopguard.h"
 #include "netsock_helpers.h"
 
@@ -123,19 +124,7 @@ qaio::Coro<qint64> sendfileWhilePeerReads(qaio::EventLoop &loop, Socket &sender,
     co_return sent;
 }
 
-template <class E>
-bool holds(const std::exception_ptr &error)
-{
-    if (!error)
-        return false;
-    try {
-        std::rethrow_exception(error);
-    } catch (const E &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
+using qaiotest::holds;
 
 // The message of the E thrown by f(), or a marker that fails any contains() check.
 template <class E, class F>
