@@ -101,6 +101,11 @@ Coro<std::pair<std::shared_ptr<Transport>, BaseProtocol *>> makeConnection(Event
         transport->close();
         throw;
     }
+    if (loop.getDebug())
+        qCDebug(lcQaioDebug).noquote() << QStringLiteral("fd %1 connected: %2 -> %3")
+                                              .arg(transport->socketDescriptor())
+                                              .arg(transport->localAddress().toString(),
+                                                   transport->peerAddress().toString());
     BaseProtocol *current = transport->protocol() == made ? made : nullptr;
     co_return std::pair<std::shared_ptr<Transport>, BaseProtocol *>{std::move(transport), current};
 }

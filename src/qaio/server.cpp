@@ -172,6 +172,11 @@ void ServerState::acceptReady(std::size_t index)
 
 void ServerState::acceptConnection(Socket connection, const SocketAddress &peer)
 {
+    if (loop.getDebug())
+        qCDebug(lcQaioDebug).noquote() << QStringLiteral("Server fd %1 got a new connection from %2: fd %3")
+                                              .arg(sockets.front().fileno())
+                                              .arg(peer.toString())
+                                              .arg(connection.fileno());
     BaseProtocol *protocol = nullptr;
     try {
         std::unique_ptr<BaseProtocol> made = factory();

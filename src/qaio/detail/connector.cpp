@@ -225,6 +225,10 @@ void Connector::onWritable(std::size_t index)
     if (sys::isInProgress(error) || sys::isWouldBlock(error))
         return;
     attempt.errors.push_back(makeOSError(error, QStringLiteral("connect to %1").arg(attempt.address)));
+    if (m_loop.getDebug())
+        qCDebug(lcQaioDebug).noquote() << QStringLiteral("connect fd %1 to %2 failed: %3")
+                                              .arg(attempt.sock.fileno())
+                                              .arg(attempt.address, describeException(attempt.errors.back()));
     stopAttempt(attempt);
     // The latest attempt failing starts the next one at once (asyncio: this_failed.set()).
     if (index + 1 == m_attempts.size())
@@ -236,6 +240,12 @@ void Connector::onWritable(std::size_t index)
 void Connector::win(std::size_t index)
 {
     Attempt &winner = m_attempts[index];
+    if (m_loop.getDebug())
+        qCDebug(lcQaioDebug).noquote() << QStringLiteral("connect fd %1 to %2: connected (attempt %3 of %4)")
+                                              .arg(winner.sock.fileno())
+                                              .arg(winner.address)
+                                              .arg(index + 1)
+                                              .arg(m_targets.size());
     if (winner.pending) {
         winner.pending = false;
         --m_pending;

@@ -2,6 +2,7 @@
 // Scheduling: the ready queue, ticks, the timer heap, handles, thread-safe scheduling,
 // the exception handler and debug mode (asyncio test_base_events / test_events cases).
 #include "loopguard.h"
+#include "messagecapture.h"
 
 #include <QtTest/QtTest>
 
@@ -12,53 +13,7 @@
 
 using namespace std::chrono_literals;
 
-namespace {
-
-// Records every Qt log message (category, type, text) while installed.
-class MessageCapture
-{
-public:
-    struct Message
-    {
-        QString category;
-        QtMsgType type;
-        QString text;
-    };
-
-    MessageCapture()
-    {
-        s_current = this;
-        m_previous = qInstallMessageHandler(&MessageCapture::handler);
-    }
-    ~MessageCapture()
-    {
-        qInstallMessageHandler(m_previous);
-        s_current = nullptr;
-    }
-    MessageCapture(const MessageCapture &) = delete;
-    MessageCapture &operator=(const MessageCapture &) = delete;
-
-    std::vector<Message> messages() const
-    {
-        std::lock_guard lock(m_mutex);
-        return m_messages;
-    }
-
-private:
-    static void handler(QtMsgType type, const QMessageLogContext &context, const QString &text)
-    {
-        MessageCapture *self = s_current;
-        std::lock_guard lock(self->m_mutex);
-        self->m_messages.push_back({QString::fromUtf8(context.category ? context.category : ""), type, text});
-    }
-
-    static inline MessageCapture *s_current = nullptr;
-    QtMessageHandler m_previous = nullptr;
-    mutable std::mutex m_mutex;
-    std::vector<Message> m_messages;
-};
-
-} // namespace
+using qaiotest::MessageCapture;
 
 class tst_Scheduling : public QObject
 {

@@ -8,6 +8,7 @@
 
 #include "exceptionchecks.h"
 #include "loopguard.h"
+#include "messagecapture.h"
 #include "patternbytes.h"
 
 #include <qaio/qaio.h>
@@ -295,37 +296,6 @@ inline qaio::AddrInfo addrInfo(const qaio::SocketAddress &address)
 using qaiotest::exceptionMessage;
 using qaiotest::holds;
 
-/*! Counts warnings containing a text while alive (Qt's message handler chained). */
-class WarningCounter
-{
-public:
-    explicit WarningCounter(QString text) : m_text(std::move(text))
-    {
-        s_current = this;
-        m_previous = qInstallMessageHandler(&WarningCounter::handler);
-    }
-    ~WarningCounter()
-    {
-        qInstallMessageHandler(m_previous);
-        s_current = nullptr;
-    }
-    int count() const { return m_count; }
-
-private:
-    static void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
-    {
-        WarningCounter *self = s_current;
-        if (self && type == QtWarningMsg && message.contains(self->m_text)) {
-            ++self->m_count;
-            return;
-        }
-        if (self && self->m_previous)
-            self->m_previous(type, context, message);
-    }
-    static inline WarningCounter *s_current = nullptr;
-    QString m_text;
-    QtMessageHandler m_previous = nullptr;
-    int m_count = 0;
-};
+using qaiotest::MessageCapture;
 
 } // namespace nettest

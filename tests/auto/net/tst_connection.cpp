@@ -107,6 +107,41 @@ private Q_SLOTS:
         echo.close(loop);
     }
 
+    void debugModeLogsConnections()
+    {
+        // asyncio logs connects and accepts in debug mode; qaio does so to qaio.debug.
+        auto &loop = guard->loop();
+        loop.setDebug(true);
+        EchoServer echo(loop);
+        auto trace = std::make_shared<Trace>();
+        std::vector<MessageCapture::Message> logged;
+        {
+            MessageCapture capture;
+            auto transport_protocol =
+                loop.runUntilComplete(loop.createConnection(traceFactory(trace), QStringLiteral("127.0.0.1"), echo.address.port()));
+            auto transport = std::move(transport_protocol.first);
+            runUntil(loop, [&] { return echo.traces->size() == 1; });
+            finishClient(transport);
+            logged = capture.messages();
+        }
+        echo.close(loop);
+        loop.setDebug(false);
+        const QString target = echo.address.toString();
+        QStringList texts;
+        for (const auto &m : logged)
+            if (m.category == QStringLiteral("qaio.debug"))
+                texts << m.text;
+        const auto hasLine = [&](const QString &start, const QString &part) {
+            return std::any_of(texts.begin(), texts.end(),
+                               [&](const QString &t) { return t.startsWith(start) && t.contains(part); });
+        };
+        QVERIFY2(hasLine(QStringLiteral("connect fd "), QStringLiteral(" to %1: connected (attempt 1 of 1)").arg(target)),
+                 qPrintable(texts.join(u'\n')));
+        QVERIFY2(hasLine(QStringLiteral("fd "), QStringLiteral(" -> %1").arg(target)), qPrintable(texts.join(u'\n')));
+        QVERIFY2(hasLine(QStringLiteral("Server fd "), QStringLiteral("got a new connection from 127.0.0.1:")),
+                 qPrintable(texts.join(u'\n')));
+    }
+
     void connectsByName()
     {
         // "localhost" goes through getaddrinfo() on the executor.
