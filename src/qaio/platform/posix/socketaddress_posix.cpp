@@ -1,6 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include "../../socketaddress.h"
 
+#include "../../detail/socketops_p.h"
 #include "../../errors.h"
 
 #include <QtCore/QFile>
@@ -92,16 +93,7 @@ AddressFamily SocketAddress::family() const
 {
     if (m_length < sizeof(sa_family_t))
         return AddressFamily::Unspecified;
-    switch (reinterpret_cast<const sockaddr *>(m_storage.data())->sa_family) {
-    case AF_INET:
-        return AddressFamily::IPv4;
-    case AF_INET6:
-        return AddressFamily::IPv6;
-    case AF_UNIX:
-        return AddressFamily::Unix;
-    default:
-        return AddressFamily::Unspecified;
-    }
+    return detail::sys::familyFromNative(reinterpret_cast<const sockaddr *>(m_storage.data())->sa_family);
 }
 
 QHostAddress SocketAddress::host() const
