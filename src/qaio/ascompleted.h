@@ -169,7 +169,7 @@ AsCompleted<typename F::value_type> asCompleted(const std::vector<F> &futures,
 /*! Wraps \a coros in tasks and yields their results as they finish. */
 template <class T>
 AsCompleted<T> asCompleted(std::vector<Coro<T>> coros, std::optional<Duration> timeout = std::nullopt,
-                           std::source_location where = std::source_location::current())
+                           SourceLocation where = SourceLocation::current())
 {
     EventLoop &loop = detail::defaultLoop();
     std::vector<FutureBase> erased;

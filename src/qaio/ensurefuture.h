@@ -36,7 +36,6 @@
 #include "task.h"
 
 #include <concepts>
-#include <source_location>
 #include <type_traits>
 
 namespace qaio {
@@ -79,7 +78,7 @@ using AwaitResult = typename std::remove_cvref_t<A>::value_type;
 /*! Wraps \a coro in a task scheduled on \a loop (asyncio.ensure_future(coro)). */
 template <class T>
 Task<T> ensureFuture(Coro<T> coro, EventLoop *loop = nullptr,
-                     std::source_location where = std::source_location::current())
+                     SourceLocation where = SourceLocation::current())
 {
     if (!coro.isValid())
         throw ValueError("ensureFuture(): coro is empty (moved-from or default-constructed)");

@@ -519,7 +519,7 @@ Coro<void> EventLoop::shutdownDefaultExecutor(std::optional<Duration> timeout)
         co_return;
     std::shared_ptr<Executor> executor(std::move(m_defaultExecutor));
     Future<bool> finished = createFuture<bool>();
-    auto *deliver = new detail::CallbackHandle<std::function<void()>>(this, std::source_location::current(),
+    auto *deliver = new detail::CallbackHandle<std::function<void()>>(this, SourceLocation::current(),
                                                                        [finished]() mutable {
         if (!finished.done())
             finished.setResult(true);

@@ -56,7 +56,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <source_location>
 #include <type_traits>
 #include <span>
 #include <unordered_map>
@@ -127,7 +126,7 @@ public:
     T runUntilComplete(Future<T> future);
     /*! Wraps \a coro in a task and runs until it is done. */
     template <class T>
-    T runUntilComplete(Coro<T> coro, std::source_location where = std::source_location::current());
+    T runUntilComplete(Coro<T> coro, SourceLocation where = SourceLocation::current());
     /*! Makes runForever() return after the current tick (asyncio's stop()). */
     void stop();
     /*! Drops every scheduled callback and shuts the default executor down (without
@@ -155,20 +154,20 @@ public:
     // ---- Scheduling callbacks ---------------------------------------------------------
     /*! Schedules \a fn to run in the next tick, after the callbacks already scheduled. */
     template <class F>
-    Handle callSoon(F &&fn, std::source_location where = std::source_location::current());
+    Handle callSoon(F &&fn, SourceLocation where = SourceLocation::current());
     /*! callSoon() for any thread: wakes the loop's thread. Throws RuntimeError if closed. */
     template <class F>
-    Handle callSoonThreadsafe(F &&fn, std::source_location where = std::source_location::current());
+    Handle callSoonThreadsafe(F &&fn, SourceLocation where = SourceLocation::current());
     /*! Schedules \a fn after \a delay (any std::chrono duration; negative means now). */
     template <class Rep, class Period, class F>
     TimerHandle callLater(std::chrono::duration<Rep, Period> delay, F &&fn,
-                          std::source_location where = std::source_location::current());
+                          SourceLocation where = SourceLocation::current());
     /*! Schedules \a fn after \a seconds (asyncio style fractional seconds). */
     template <class F>
-    TimerHandle callLater(double seconds, F &&fn, std::source_location where = std::source_location::current());
+    TimerHandle callLater(double seconds, F &&fn, SourceLocation where = SourceLocation::current());
     /*! Schedules \a fn at \a when on this loop's clock (see time()). */
     template <class F>
-    TimerHandle callAt(TimePoint when, F &&fn, std::source_location where = std::source_location::current());
+    TimerHandle callAt(TimePoint when, F &&fn, SourceLocation where = SourceLocation::current());
     /*! The loop's monotonic time. */
     TimePoint time() const noexcept { return m_clock ? m_clock->now() : steadyNow(); }
 
@@ -193,11 +192,11 @@ public:
 
     // ---- Tasks and futures ------------------------------------------------------------
     template <class T = void>
-    Future<T> createFuture(std::source_location where = std::source_location::current());
+    Future<T> createFuture(SourceLocation where = SourceLocation::current());
     /*! Wraps \a coro in a Task scheduled to start in the next tick. */
     template <class T>
     Task<T> createTask(Coro<T> coro, const QString &name = {},
-                       std::source_location where = std::source_location::current());
+                       SourceLocation where = SourceLocation::current());
     void setTaskFactory(TaskFactory factory) { m_taskFactory = std::move(factory); }
     const TaskFactory &getTaskFactory() const noexcept { return m_taskFactory; }
 
@@ -476,7 +475,7 @@ QAIO_EXPORT EventLoop *runningLoopOrNull() noexcept;
 // ---- template definitions -------------------------------------------------------------
 
 template <class F>
-Handle EventLoop::callSoon(F &&fn, std::source_location where)
+Handle EventLoop::callSoon(F &&fn, SourceLocation where)
 {
     requireOpen();
     requireOwnerThread();
@@ -484,7 +483,7 @@ Handle EventLoop::callSoon(F &&fn, std::source_location where)
 }
 
 template <class F>
-Handle EventLoop::callSoonThreadsafe(F &&fn, std::source_location where)
+Handle EventLoop::callSoonThreadsafe(F &&fn, SourceLocation where)
 {
     requireOpen();
     auto *h = new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn));
@@ -495,19 +494,19 @@ Handle EventLoop::callSoonThreadsafe(F &&fn, std::source_location where)
 }
 
 template <class Rep, class Period, class F>
-TimerHandle EventLoop::callLater(std::chrono::duration<Rep, Period> delay, F &&fn, std::source_location where)
+TimerHandle EventLoop::callLater(std::chrono::duration<Rep, Period> delay, F &&fn, SourceLocation where)
 {
     return callAt(time() + toDuration(delay), std::forward<F>(fn), where);
 }
 
 template <class F>
-TimerHandle EventLoop::callLater(double seconds, F &&fn, std::source_location where)
+TimerHandle EventLoop::callLater(double seconds, F &&fn, SourceLocation where)
 {
     return callAt(time() + secondsToDuration(seconds), std::forward<F>(fn), where);
 }
 
 template <class F>
-TimerHandle EventLoop::callAt(TimePoint when, F &&fn, std::source_location where)
+TimerHandle EventLoop::callAt(TimePoint when, F &&fn, SourceLocation where)
 {
     requireOpen();
     requireOwnerThread();
@@ -515,7 +514,7 @@ TimerHandle EventLoop::callAt(TimePoint when, F &&fn, std::source_location where
 }
 
 template <class T>
-Future<T> EventLoop::createFuture(std::source_location where)
+Future<T> EventLoop::createFuture(SourceLocation where)
 {
     requireOpen();
     requireOwnerThread();
@@ -525,7 +524,7 @@ Future<T> EventLoop::createFuture(std::source_location where)
 }
 
 template <class T>
-Task<T> EventLoop::createTask(Coro<T> coro, const QString &name, std::source_location where)
+Task<T> EventLoop::createTask(Coro<T> coro, const QString &name, SourceLocation where)
 {
     if (!coro.isValid())
         throw ValueError("createTask(): coro is empty (moved-from or default-constructed)");
@@ -572,7 +571,7 @@ T EventLoop::runUntilComplete(Future<T> future)
 }
 
 template <class T>
-T EventLoop::runUntilComplete(Coro<T> coro, std::source_location where)
+T EventLoop::runUntilComplete(Coro<T> coro, SourceLocation where)
 {
     return runUntilComplete(Future<T>(createTask(std::move(coro), QString(), where)));
 }
@@ -586,7 +585,7 @@ auto EventLoop::runInExecutor(Executor *executor, F fn) -> Future<std::invoke_re
     auto slot = std::make_shared<detail::ExecutorSlot<R>>();
     // The delivery handle is created (and later destroyed) on the loop's thread; the worker
     // only passes its address back through the inbox, so no loop object is touched there.
-    auto *deliver = new detail::CallbackHandle<std::function<void()>>(this, std::source_location::current(),
+    auto *deliver = new detail::CallbackHandle<std::function<void()>>(this, SourceLocation::current(),
                                                                        [future, slot]() mutable {
         if (future.done())
             return;
@@ -686,7 +685,7 @@ EventLoop::connectAcceptedSocket(Factory protocolFactory, Socket sock, AcceptedS
 
 /*! Schedules \a coro as a task on the running loop (asyncio.create_task()). */
 template <class T>
-Task<T> createTask(Coro<T> coro, const QString &name = {}, std::source_location where = std::source_location::current())
+Task<T> createTask(Coro<T> coro, const QString &name = {}, SourceLocation where = SourceLocation::current())
 {
     return getRunningLoop().createTask(std::move(coro), name, where);
 }

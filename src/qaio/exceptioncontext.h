@@ -23,7 +23,6 @@
 #include <QtCore/QVariantMap>
 
 #include <exception>
-#include <source_location>
 
 namespace qaio {
 
@@ -39,7 +38,7 @@ struct QAIO_EXPORT ExceptionContext
     BaseTransport *transport = nullptr;
     BaseProtocol *protocol = nullptr;
     qintptr socket = -1;
-    std::source_location sourceLocation; // where the object concerned was created
+    SourceLocation sourceLocation; // where the object concerned was created
     QString objectDescription;           // e.g. a task that no longer exists
     QVariantMap extra;                   // anything else worth logging
 

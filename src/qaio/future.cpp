@@ -8,7 +8,7 @@
 
 namespace qaio::detail {
 
-FutureStateBase::FutureStateBase(EventLoop *loop, const std::source_location &where) : loop(loop), where(where) {}
+FutureStateBase::FutureStateBase(EventLoop *loop, const SourceLocation &where) : loop(loop), where(where) {}
 
 FutureStateBase::~FutureStateBase()
 {

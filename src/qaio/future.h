@@ -37,7 +37,6 @@
 #include <exception>
 #include <functional>
 #include <optional>
-#include <source_location>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -73,7 +72,7 @@ struct StoredValue<void>
 class QAIO_EXPORT FutureStateBase
 {
 public:
-    FutureStateBase(EventLoop *loop, const std::source_location &where);
+    FutureStateBase(EventLoop *loop, const SourceLocation &where);
     FutureStateBase(const FutureStateBase &) = delete;
     FutureStateBase &operator=(const FutureStateBase &) = delete;
     virtual ~FutureStateBase();
@@ -125,7 +124,7 @@ public:
     const char *label = nullptr; // e.g. "sleep": shown by the inspector
     std::exception_ptr exception;
     QString cancelMessage;
-    std::source_location where;
+    SourceLocation where;
 
     struct DoneCallback
     {

@@ -63,7 +63,6 @@
 #include "task.h"
 
 #include <cstddef>
-#include <source_location>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -174,7 +173,7 @@ class TupleGatherState final : public FutureState<std::tuple<GatherItem<ReturnEx
 {
 public:
     using Result = std::tuple<GatherItem<ReturnExceptions, T>...>;
-    TupleGatherState(EventLoop *loop, const std::source_location &where)
+    TupleGatherState(EventLoop *loop, const SourceLocation &where)
         : FutureState<Result>(loop, where), GatherCore(this, ReturnExceptions)
     {
         this->label = "gather";
@@ -202,7 +201,7 @@ class VectorGatherState final : public FutureState<GatherVectorResult<ReturnExce
 {
 public:
     using Result = GatherVectorResult<ReturnExceptions, T>;
-    VectorGatherState(EventLoop *loop, const std::source_location &where)
+    VectorGatherState(EventLoop *loop, const SourceLocation &where)
         : FutureState<Result>(loop, where), GatherCore(this, ReturnExceptions)
     {
         this->label = "gather";
@@ -226,7 +225,7 @@ protected:
 
 /*! Creates a gathering state on \a loop, registered like any future of the loop. */
 template <class State>
-State *newGatherState(EventLoop &loop, const std::source_location &where)
+State *newGatherState(EventLoop &loop, const SourceLocation &where)
 {
     loop.requireOpen();
     loop.requireOwnerThread();
@@ -278,7 +277,7 @@ Future<std::tuple<GatherItem<ReturnExceptions, AwaitResult<A>>...>> gatherTuple(
     using State = TupleGatherState<ReturnExceptions, AwaitResult<A>...>;
     EventLoop *first = firstFutureLoop(args...);
     EventLoop &loop = first ? *first : defaultLoop();
-    State *state = newGatherState<State>(loop, std::source_location::current());
+    State *state = newGatherState<State>(loop, SourceLocation::current());
     Future<typename State::Result> outer(state);
     state->reserve(sizeof...(A));
     (addGatherChild(*state, loop, std::forward<A>(args)), ...);
@@ -288,7 +287,7 @@ Future<std::tuple<GatherItem<ReturnExceptions, AwaitResult<A>>...>> gatherTuple(
 
 template <bool ReturnExceptions, TypedFuture F>
 Future<GatherVectorResult<ReturnExceptions, typename F::value_type>> gatherFutures(const std::vector<F> &futures,
-                                                                                  const std::source_location &where)
+                                                                                  const SourceLocation &where)
 {
     using State = VectorGatherState<ReturnExceptions, typename F::value_type>;
     if (!futures.empty() && !futures.front().isValid())
@@ -305,7 +304,7 @@ Future<GatherVectorResult<ReturnExceptions, typename F::value_type>> gatherFutur
 
 template <bool ReturnExceptions, class T>
 Future<GatherVectorResult<ReturnExceptions, T>> gatherCoros(std::vector<Coro<T>> coros,
-                                                           const std::source_location &where)
+                                                           const SourceLocation &where)
 {
     using State = VectorGatherState<ReturnExceptions, T>;
     EventLoop &loop = defaultLoop();
@@ -340,7 +339,7 @@ auto gather(ReturnExceptionsTag, A &&...awaitables)
 
 /*! Gathers \a futures (Future<T> or Task<T>) into a std::vector<T> (Future<void> if T is void). */
 template <TypedFuture F>
-auto gather(const std::vector<F> &futures, std::source_location where = std::source_location::current())
+auto gather(const std::vector<F> &futures, SourceLocation where = SourceLocation::current())
 {
     return detail::gatherFutures<false>(futures, where);
 }
@@ -348,14 +347,14 @@ auto gather(const std::vector<F> &futures, std::source_location where = std::sou
 /*! Gathers an Outcome per future of \a futures. */
 template <TypedFuture F>
 auto gather(ReturnExceptionsTag, const std::vector<F> &futures,
-            std::source_location where = std::source_location::current())
+            SourceLocation where = SourceLocation::current())
 {
     return detail::gatherFutures<true>(futures, where);
 }
 
 /*! Wraps each of \a coros in a task and gathers their results. */
 template <class T>
-auto gather(std::vector<Coro<T>> coros, std::source_location where = std::source_location::current())
+auto gather(std::vector<Coro<T>> coros, SourceLocation where = SourceLocation::current())
 {
     return detail::gatherCoros<false>(std::move(coros), where);
 }
@@ -363,7 +362,7 @@ auto gather(std::vector<Coro<T>> coros, std::source_location where = std::source
 /*! Wraps each of \a coros in a task and gathers an Outcome per task. */
 template <class T>
 auto gather(ReturnExceptionsTag, std::vector<Coro<T>> coros,
-            std::source_location where = std::source_location::current())
+            SourceLocation where = SourceLocation::current())
 {
     return detail::gatherCoros<true>(std::move(coros), where);
 }

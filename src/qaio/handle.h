@@ -22,7 +22,6 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
-#include <source_location>
 #include <utility>
 
 namespace qaio {
@@ -36,7 +35,7 @@ namespace detail {
 class QAIO_EXPORT HandleImpl
 {
 public:
-    HandleImpl(EventLoop *loop, const std::source_location &where) noexcept : loop(loop), where(where) {}
+    HandleImpl(EventLoop *loop, const SourceLocation &where) noexcept : loop(loop), where(where) {}
     HandleImpl(const HandleImpl &) = delete;
     HandleImpl &operator=(const HandleImpl &) = delete;
     virtual ~HandleImpl();
@@ -53,7 +52,7 @@ public:
     }
 
     EventLoop *loop;
-    std::source_location where;
+    SourceLocation where;
     TimePoint when{};
     std::uint64_t sequence = 0; // ties between equal deadlines run in scheduling order
     std::atomic<std::uint32_t> refs{1};
@@ -69,7 +68,7 @@ class CallbackHandle final : public HandleImpl
 {
 public:
     template <class G>
-    CallbackHandle(EventLoop *loop, const std::source_location &where, G &&fn)
+    CallbackHandle(EventLoop *loop, const SourceLocation &where, G &&fn)
         : HandleImpl(loop, where), m_fn(std::in_place, std::forward<G>(fn))
     {
     }
@@ -123,7 +122,7 @@ public:
     /*! True for a handle returned by the loop (false for a default-constructed one). */
     bool isValid() const noexcept { return d != nullptr; }
     /*! Where the callback was scheduled (shown in debug-mode reports). */
-    std::source_location createdAt() const noexcept { return d ? d->where : std::source_location(); }
+    SourceLocation createdAt() const noexcept { return d ? d->where : SourceLocation(); }
     /*! "file:line (function)" of createdAt(). */
     QString describe() const;
 

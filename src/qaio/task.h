@@ -31,7 +31,6 @@
 
 #include <coroutine>
 #include <cstdint>
-#include <source_location>
 
 namespace qaio {
 
@@ -45,7 +44,7 @@ struct TaskInfo
     std::uint64_t parentId = 0; // 0: created outside any task
     QString name;
     State state = State::Scheduled;
-    std::source_location createdAt;
+    SourceLocation createdAt;
     QString awaiting;        // what the task waits for now, empty unless Waiting
     std::uint64_t steps = 0; // how many times the task was resumed
     Duration runTime{};      // time spent inside its steps, completion included
@@ -113,7 +112,7 @@ template <class T>
 class TaskState final : public FutureState<T>, public TaskStateBase
 {
 public:
-    TaskState(EventLoop *loop, typename Coro<T>::Handle root, QString name, const std::source_location &where)
+    TaskState(EventLoop *loop, typename Coro<T>::Handle root, QString name, const SourceLocation &where)
         : FutureState<T>(loop, where), TaskStateBase(this, root, std::move(name))
     {
         this->task = this;
@@ -147,7 +146,7 @@ public:
     /*! Decrements cancelling(); returns the new count (asyncio's Task.uncancel()). */
     int uncancel() { return ts()->uncancel(); }
     /*! Where createTask() was called. */
-    std::source_location createdAt() const { return ts()->future->where; }
+    SourceLocation createdAt() const { return ts()->future->where; }
     /*! A snapshot of what the registry knows about this task. */
     TaskInfo info() const { return ts()->info(); }
 

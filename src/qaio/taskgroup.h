@@ -54,7 +54,6 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -80,7 +79,7 @@ public:
         RuntimeError if the group is shutting down or finished. */
     template <class T>
     Task<T> createTask(Coro<T> coro, const QString &name = {},
-                       std::source_location where = std::source_location::current())
+                       SourceLocation where = SourceLocation::current())
     {
         requireAccepting();
         Task<T> task = m_loop->createTask(std::move(coro), name, where);
