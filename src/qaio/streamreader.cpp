@@ -174,7 +174,18 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<QByteArray> StreamReader::readexactly(qsizet
     co_return take(n);
 }
 
-QAIO_CORO_NO_SANITIZE_FUNCTION Coro<QByteArray> StreamReader::readline()
+QAIO_CORO_NO_SANITIZE_FUNCTION AsyncGenerator<QByteArray> StreamReader::lines()
+{
+    for (;;) {
+        Coro<QByteArray> reading = readline();
+        QByteArray line = co_await std::move(reading);
+        if (line.isEmpty())
+            co_return;
+        co_yield line;
+    }
+}
+
+Coro<QByteArray> StreamReader::readline()
 {
     const QByteArray separator("\n");
     try {

@@ -34,6 +34,7 @@
     ValueError("Limit cannot be <= 0").
 */
 
+#include "asyncgenerator.h"
 #include "coro.h"
 #include "future.h"
 #include "qaioglobal.h"
@@ -95,6 +96,22 @@ public:
         empty list and ValueError("Separator should be at least one-byte string") if one
         of them is empty. */
     Coro<QByteArray> readuntil(QList<QByteArray> separators);
+
+    /*! The lines of the stream, one readline() each, until EOF (asyncio's
+        \c{async for line in reader}); the last one lacks '\n' if the stream did not end
+        with one. readline()'s errors propagate out of next(). The reader must outlive the
+        generator.
+
+        \code
+        qaio::AsyncGenerator<QByteArray> lines = reader->lines();
+        for (;;) {
+            std::optional<QByteArray> line = co_await lines.next();
+            if (!line)
+                break;                      // EOF
+            qDebug() << *line;
+        }
+        \endcode */
+    AsyncGenerator<QByteArray> lines();
 
     /*! True once EOF was fed and the buffer is empty. */
     bool atEof() const noexcept { return m_eof && m_buffer.isEmpty(); }

@@ -13,6 +13,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/*! The generator's next item as a Coro, so a test can run it or make it a task. */
+qaio::Coro<std::optional<QByteArray>> nextOf(qaio::AsyncGenerator<QByteArray> &generator)
+{
+    std::optional<QByteArray> item = co_await generator.next();
+    co_return item;
+}
+
+} // namespace
+
+namespace {
+
 /*! A transport that only records pauseReading()/resumeReading(). */
 class FakeTransport final : public qaio::Transport
 {
@@ -219,6 +230,33 @@ private slots:
         reader->feedEof();
         QCOMPARE(loop().runUntilComplete(reader->readline()), QByteArray("part"));
         QCOMPARE(loop().runUntilComplete(reader->readline()), QByteArray());
+    }
+
+    void linesIterateUntilEof()
+    {
+        // asyncio's `async for line in reader`.
+        auto reader = std::make_shared<qaio::StreamReader>();
+        qaio::AsyncGenerator<QByteArray> lines = reader->lines();
+        reader->feedData("one\ntw");
+        QCOMPARE(loop().runUntilComplete(nextOf(lines)), std::optional<QByteArray>("one\n"));
+        qaio::Task<std::optional<QByteArray>> next = loop().createTask(nextOf(lines));
+        spin();
+        QVERIFY(!next.done()); // waits for the rest of the line
+        reader->feedData("o\nlast");
+        QCOMPARE(loop().runUntilComplete(next), std::optional<QByteArray>("two\n"));
+        reader->feedEof();
+        QCOMPARE(loop().runUntilComplete(nextOf(lines)), std::optional<QByteArray>("last"));
+        QCOMPARE(loop().runUntilComplete(nextOf(lines)), std::optional<QByteArray>());
+        QVERIFY(reader->atEof());
+    }
+
+    void linesPropagateReadErrors()
+    {
+        auto reader = std::make_shared<qaio::StreamReader>(4);
+        qaio::AsyncGenerator<QByteArray> lines = reader->lines();
+        reader->feedData("much too long\n");
+        QCOMPARE(failure<qaio::ValueError>(nextOf(lines)),
+                 QStringLiteral("Separator is found, but chunk is longer than limit"));
     }
 
     void readlineOverrunSeparatorFoundConsumesLine()
