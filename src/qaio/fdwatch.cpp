@@ -64,7 +64,10 @@ bool EventLoop::removeWatcher(qintptr fd, bool reader)
 
 void EventLoop::runIoCallback(const std::function<void()> &callback) noexcept
 {
-    EventLoop *previous = std::exchange(detail::runningLoopSlot(), this);
+    // One thread-local lookup per readiness event, not two: from a shared library each
+    // costs a __tls_get_addr() call on the transports' hot path.
+    EventLoop *&running = detail::runningLoopSlot();
+    EventLoop *previous = std::exchange(running, this);
     ++m_batchDepth;
     try {
         callback();
@@ -75,7 +78,7 @@ void EventLoop::runIoCallback(const std::function<void()> &callback) noexcept
         callExceptionHandler(context);
     }
     --m_batchDepth;
-    detail::runningLoopSlot() = previous;
+    running = previous;
     if (m_batchDepth == 0)
         afterBatch();
 }

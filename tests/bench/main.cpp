@@ -1,12 +1,20 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
-// qaio-bench: micro benchmarks of qaio's event loop, with Qt-native reference figures.
+// qaio-bench: micro benchmarks of qaio's event loop with Qt-native reference figures, and
+// the echo benchmarks of its socket transport against a bare epoll server and QTcpSocket.
+#include "benchprocess.h"
+#include "echo.h"
+#include "echoserver.h"
+#include "idle.h"
 #include "micro.h"
 
 #include <QtCore/QCoreApplication>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace {
 
@@ -14,6 +22,9 @@ void printHelp(std::FILE *out)
 {
     std::fprintf(out,
                  "Usage: qaio-bench micro [--repeat N] [--quick] [--only NAME[,NAME...]] [--cpu-time] [--asyncio]\n"
+                 "       qaio-bench echo [--conns C] [--size S] [--count N] [--repeat R] [--only LIST]\n"
+                 "       qaio-bench echo-server PORT [--unix PATH] [--impl qaio|ref|qt]\n"
+                 "       qaio-bench idle [--conns C] [--active A] [--size S] [--count N] [--repeat R]\n"
                  "       qaio-bench --help\n"
                  "\n"
                  "micro   Measures the loop's hot paths and prints one line per figure,\n"
@@ -44,7 +55,33 @@ void printHelp(std::FILE *out)
                  "  qt_timer_cancel_ns    250,000 QTimer::start (same delays) then stop; per timer\n"
                  "                        (at most 2 repetitions: Qt's timer list makes it quadratic)\n"
                  "  call_soon_vs_qt_ratio     call_soon_ns / qt_invoke_queued_ns\n"
-                 "  timer_cancel_vs_qt_ratio  timer_cancel_ns / qt_timer_cancel_ns\n");
+                 "  timer_cancel_vs_qt_ratio  timer_cancel_ns / qt_timer_cancel_ns\n"
+                 "\n"
+                 "echo    (Linux) Three TCP echo servers, each in a child process pinned to CPU 0:\n"
+                 "        a bare level-triggered epoll loop (ref, the reference), qaio's Protocol\n"
+                 "        (qaio) and QTcpServer/QTcpSocket (qt). One epoll client pinned to CPU 1\n"
+                 "        keeps one message of S bytes in flight on each of C connections, N round\n"
+                 "        trips per connection. Prints each server's CPU time per round trip\n"
+                 "        (NAME_cpu_ns_per_rt, best of R runs), echo_cpu_ratio (qaio / ref),\n"
+                 "        qt_cpu_ratio (qt / ref) and round trips per second (NAME_rt_per_s).\n"
+                 "  --conns C    connections (default 10)\n"
+                 "  --size S     message size: 1024, 1KiB, 100KiB, 1MiB (default 1KiB)\n"
+                 "  --count N    round trips per connection (default 10000)\n"
+                 "  --repeat R   runs per server, interleaved; the best counts (default 3)\n"
+                 "  --only LIST  run only these servers (comma separated: ref,qaio,qt), e.g.\n"
+                 "               under perf record (the servers' command name is \"exe\")\n"
+                 "\n"
+                 "echo-server  (Linux) Serves a TCP echo on 127.0.0.1:PORT (0: any free port,\n"
+                 "        printed) with TCP_NODELAY, or on the Unix socket PATH with --unix,\n"
+                 "        until SIGINT/SIGTERM (exit code 0). --impl picks the server (default\n"
+                 "        qaio; --unix works with qaio and ref). SIGUSR1 prints its CPU time.\n"
+                 "\n"
+                 "idle    (Linux) One qaio echo server (child process, CPU 0) holding C idle\n"
+                 "        connections (default 10000; the descriptor limit is raised up to the\n"
+                 "        hard limit): heap bytes per connection (mallinfo2 in-use delta) and\n"
+                 "        RSS bytes per connection, then its CPU time per round trip on A\n"
+                 "        (default 10) of them against A connections alone, and the ratio.\n"
+                 "  --active A, --size S (default 1KiB), --count N (default 5000), --repeat R (default 3)\n");
 }
 
 int usageError(const char *message)
@@ -54,11 +91,132 @@ int usageError(const char *message)
     return 2;
 }
 
+bool parseCount(const char *text, std::uint64_t min, std::uint64_t max, std::uint64_t &out)
+{
+    if (!text)
+        return false;
+    char *end = nullptr;
+    errno = 0;
+    const unsigned long long n = std::strtoull(text, &end, 10);
+    if (errno || !end || *end || end == text || text[0] == '-' || n < min || n > max)
+        return false;
+    out = n;
+    return true;
+}
+
+int mainEchoServer(int argc, char **argv)
+{
+    qaiobench::EchoServerOptions options;
+    bool havePort = false;
+    for (int i = 2; i < argc; ++i) {
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : nullptr;
+        std::uint64_t n = 0;
+        if (!std::strcmp(arg, "--unix")) {
+            if (!value)
+                return usageError("--unix needs a path");
+            options.unixPath = QString::fromLocal8Bit(value);
+            ++i;
+        } else if (!std::strcmp(arg, "--impl")) {
+            if (value && !std::strcmp(value, "qaio"))
+                options.impl = qaiobench::EchoImpl::Qaio;
+            else if (value && !std::strcmp(value, "ref"))
+                options.impl = qaiobench::EchoImpl::Ref;
+            else if (value && !std::strcmp(value, "qt"))
+                options.impl = qaiobench::EchoImpl::Qt;
+            else
+                return usageError("--impl: expected qaio, ref or qt");
+            ++i;
+        } else if (!std::strcmp(arg, "--cpu")) { // internal (echo, idle)
+            if (!parseCount(value, 0, 4095, n))
+                return usageError("--cpu: expected a CPU number");
+            options.cpu = int(n);
+            ++i;
+        } else if (!std::strcmp(arg, "--child")) { // internal (echo, idle)
+            options.child = true;
+        } else if (!std::strcmp(arg, "--control")) { // internal (idle)
+            options.control = true;
+        } else if (!havePort && parseCount(arg, 0, 65535, n)) {
+            options.port = quint16(n);
+            havePort = true;
+        } else {
+            return usageError(
+                qPrintable(QStringLiteral("echo-server: unexpected argument '%1'").arg(QString::fromLocal8Bit(arg))));
+        }
+    }
+    if (!havePort && options.unixPath.isEmpty())
+        return usageError("echo-server needs a PORT (0: any free port) or --unix PATH");
+    if (options.control && options.impl != qaiobench::EchoImpl::Qaio)
+        return usageError("--control works with --impl qaio only");
+    return qaiobench::runEchoServer(options);
+}
+
+// echo and idle share their options: --conns, --size, --count, --repeat (--active: idle).
+int mainLoadBench(int argc, char **argv, bool idle)
+{
+    qaiobench::EchoOptions echo;
+    qaiobench::IdleOptions idleOptions;
+    std::size_t &conns = idle ? idleOptions.conns : echo.conns;
+    std::size_t &size = idle ? idleOptions.size : echo.size;
+    std::uint64_t &count = idle ? idleOptions.count : echo.count;
+    int &repeat = idle ? idleOptions.repeat : echo.repeat;
+    for (int i = 2; i < argc; i += 2) { // every option takes a value
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : nullptr;
+        std::uint64_t n = 0;
+        if (!std::strcmp(arg, "--conns")) {
+            if (!parseCount(value, 1, 1000000, n))
+                return usageError("--conns: expected a number from 1 to 1000000");
+            conns = std::size_t(n);
+        } else if (!std::strcmp(arg, "--only") && !idle) {
+            if (!value)
+                return usageError("--only needs a list of servers: ref, qaio, qt");
+            echo.ref = echo.qaio = echo.qt = false;
+            for (const QString &name : QString::fromLocal8Bit(value).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                if (name == QLatin1String("ref"))
+                    echo.ref = true;
+                else if (name == QLatin1String("qaio"))
+                    echo.qaio = true;
+                else if (name == QLatin1String("qt"))
+                    echo.qt = true;
+                else
+                    return usageError(qPrintable(QStringLiteral("--only: unknown server '%1'").arg(name)));
+            }
+        } else if (!std::strcmp(arg, "--active") && idle) {
+            if (!parseCount(value, 1, 1000000, n))
+                return usageError("--active: expected a number from 1 to 1000000");
+            idleOptions.active = std::size_t(n);
+        } else if (!std::strcmp(arg, "--size")) {
+            const std::optional<std::size_t> bytes = qaiobench::parseSize(value);
+            if (!bytes || *bytes == 0 || *bytes > 64 * 1024 * 1024)
+                return usageError("--size: expected a size from 1 byte to 64MiB, such as 1024, 1KiB or 100KiB");
+            size = *bytes;
+        } else if (!std::strcmp(arg, "--count")) {
+            if (!parseCount(value, 1, std::uint64_t(1) << 40, n))
+                return usageError("--count: expected a positive number");
+            count = n;
+        } else if (!std::strcmp(arg, "--repeat")) {
+            if (!parseCount(value, 1, 1000, n))
+                return usageError("--repeat: expected a number from 1 to 1000");
+            repeat = int(n);
+        } else {
+            return usageError(qPrintable(QStringLiteral("unknown argument '%1'").arg(QString::fromLocal8Bit(arg))));
+        }
+    }
+    return idle ? qaiobench::runIdle(idleOptions) : qaiobench::runEcho(echo);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "echo-server"))
+        return mainEchoServer(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "echo"))
+        return mainLoadBench(argc, argv, false);
+    if (argc >= 2 && !std::strcmp(argv[1], "idle"))
+        return mainLoadBench(argc, argv, true);
     qaiobench::MicroOptions options;
     bool micro = false;
     for (int i = 1; i < argc; ++i) {
@@ -96,6 +254,6 @@ int main(int argc, char **argv)
         }
     }
     if (!micro)
-        return usageError("no benchmark given (only 'micro' exists)");
+        return usageError("no benchmark given (micro, echo, echo-server or idle)");
     return qaiobench::runMicro(options);
 }

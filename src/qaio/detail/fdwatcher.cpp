@@ -12,13 +12,17 @@ namespace qaio::detail {
 class FdWatcher::Notifier final : public QSocketNotifier
 {
 public:
-    Notifier(FdWatcher *owner, Type type) : QSocketNotifier(owner->m_fd, type), m_owner(owner) {}
+    Notifier(FdWatcher *owner, Type type)
+        : QSocketNotifier(owner->m_fd, type), m_owner(owner), m_direction(type == Read ? &owner->m_read : &owner->m_write)
+    {
+    }
 
 protected:
     bool event(QEvent *e) override
     {
         if (e->type() == QEvent::SockAct) {
-            m_owner->dispatch(type());
+            // The direction is known here: QSocketNotifier::type() is an out-of-line call.
+            m_owner->dispatch(*m_direction);
             return true;
         }
         return QSocketNotifier::event(e);
@@ -26,6 +30,7 @@ protected:
 
 private:
     FdWatcher *m_owner;
+    Direction *m_direction;
 };
 
 FdWatcher::FdWatcher(EventLoop *loop, qintptr fd) : m_loop(loop), m_fd(fd) {}
@@ -56,9 +61,8 @@ bool FdWatcher::clear(Direction &d)
     return true;
 }
 
-void FdWatcher::dispatch(QSocketNotifier::Type type)
+void FdWatcher::dispatch(Direction &d)
 {
-    Direction &d = type == QSocketNotifier::Read ? m_read : m_write;
     if (!d.registered() || d.dispatching)
         return;
     d.dispatching = true;

@@ -56,7 +56,7 @@ private:
     };
     void set(Direction &d, QSocketNotifier::Type type, Callback callback);
     bool clear(Direction &d);
-    void dispatch(QSocketNotifier::Type type);
+    void dispatch(Direction &d);
 
     EventLoop *m_loop;
     qintptr m_fd;

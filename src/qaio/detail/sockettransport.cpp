@@ -25,22 +25,26 @@ constexpr qsizetype kCoalesceLimit = 16 * 1024;
 // asyncio's SENDFILE_FALLBACK_READBUFFER_SIZE.
 constexpr qint64 kSendfileFallbackBlock = 256 * 1024;
 
+} // namespace
+
 // One read buffer per thread, shared by its transports: the data is only lent to
 // dataReceived() for the duration of the call. A read nested in that call (a nested Qt
 // event loop) gets a buffer of its own.
-struct ReadBuffer
+struct ThreadReadBuffer
 {
     std::unique_ptr<char[]> data;
     bool busy = false;
 };
-thread_local ReadBuffer t_readBuffer;
+
+namespace {
+
+thread_local ThreadReadBuffer t_readBuffer;
 
 class ReadBufferLease
 {
 public:
-    ReadBufferLease()
+    explicit ReadBufferLease(ThreadReadBuffer &shared)
     {
-        ReadBuffer &shared = t_readBuffer;
         if (!shared.busy) {
             if (!shared.data)
                 shared.data.reset(new char[kMaxReadSize]);
@@ -62,7 +66,7 @@ public:
     char *data() const noexcept { return m_data; }
 
 private:
-    ReadBuffer *m_shared = nullptr;
+    ThreadReadBuffer *m_shared = nullptr;
     std::unique_ptr<char[]> m_own;
     char *m_data = nullptr;
 };
@@ -127,7 +131,8 @@ std::shared_ptr<SocketTransport> SocketTransport::create(EventLoop &loop, Socket
 
 SocketTransport::SocketTransport(EventLoop &loop, Socket sock, std::unique_ptr<BaseProtocol> protocol,
                                  SocketAddress peer)
-    : LoopResource(&loop), m_loop(loop), m_socket(std::move(sock)), m_fd(m_socket.fileno()), m_peer(peer)
+    : LoopResource(&loop), m_loop(loop), m_socket(std::move(sock)), m_fd(m_socket.fileno()), m_peer(peer),
+      m_readBuffer(&t_readBuffer) // made on the loop's thread (create() checks), where all reads happen
 {
     m_protocol = std::move(protocol);
     m_dataProtocol = dynamic_cast<Protocol *>(m_protocol.get());
@@ -231,7 +236,7 @@ void SocketTransport::onReadable()
 
 void SocketTransport::readData()
 {
-    ReadBufferLease buffer;
+    ReadBufferLease buffer(*m_readBuffer);
     int error = 0;
     const std::ptrdiff_t n = sys::receive(m_fd, buffer.data(), std::size_t(kMaxReadSize), error);
     if (n < 0) {

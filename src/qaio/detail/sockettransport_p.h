@@ -22,6 +22,8 @@ class Server;
 
 namespace qaio::detail {
 
+struct ThreadReadBuffer;
+
 /*!
     The transport of a connected stream socket (TCP or Unix): asyncio's
     _SelectorSocketTransport on top of the loop's fd watchers.
@@ -161,6 +163,9 @@ private:
     std::vector<std::unique_ptr<BaseProtocol>> m_retired; // replaced while one of their callbacks ran
     SocketAddress m_peer;
     SocketAddress m_local;
+    // The loop thread's read buffer, looked up once: a thread_local access from a shared
+    // library is a __tls_get_addr() call, too dear for every read.
+    ThreadReadBuffer *m_readBuffer;
 
     std::vector<QByteArray> m_chunks; // write buffer; m_chunks[m_head] is the oldest
     std::size_t m_head = 0;

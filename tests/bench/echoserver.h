@@ -1,0 +1,30 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#pragma once
+
+#include <QtCore/QString>
+
+namespace qaiobench {
+
+/*! The echo servers the benchmarks compare. */
+enum class EchoImpl {
+    Qaio, // qaio's Protocol: createServer(), dataReceived() -> transport->write()
+    Ref,  // the reference: a bare level-triggered epoll loop, read into one buffer, write back
+    Qt    // QTcpServer/QTcpSocket: readyRead -> readAll() -> write()
+};
+
+struct EchoServerOptions
+{
+    quint16 port = 0;   // 0: an ephemeral port (printed)
+    QString unixPath;   // serve on this Unix socket instead of TCP (qaio and ref only)
+    EchoImpl impl = EchoImpl::Qaio;
+    bool child = false; // started by `echo`/`idle`: prints "listening PORT", no signal pipe
+    int cpu = -1;       // pin to this CPU (>= 0)
+    bool control = false; // answer "stats" lines on standard input (qaio only)
+    int backlog = 1024;
+};
+
+/*! `qaio-bench echo-server`: serves until SIGINT/SIGTERM (exit code 0), or until killed
+    when options.child. Returns the exit code. Needs a QCoreApplication. */
+int runEchoServer(const EchoServerOptions &options);
+
+} // namespace qaiobench
