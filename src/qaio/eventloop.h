@@ -81,6 +81,7 @@ class AsyncGenBase;
 class FdWatcher;
 class LoopResource;
 class LoopDriver;
+class SocketTransport;
 class ThreadsafeInbox;
 template <class R>
 struct ExecutorSlot
@@ -211,11 +212,14 @@ public:
         ready; its exceptions go to the exception handler. Throws ValueError for a negative
         fd, RuntimeError if the loop is closed or the fd belongs to a transport. */
     void addReader(qintptr fd, std::function<void()> callback);
-    /*! Stops watching \a fd for reading; returns whether a reader was registered. */
+    /*! Stops watching \a fd for reading; returns whether a reader was registered.
+        Throws RuntimeError if the fd belongs to an open transport. */
     bool removeReader(qintptr fd);
-    /*! Calls \a callback whenever \a fd is writable, until removeWriter(). */
+    /*! Calls \a callback whenever \a fd is writable, until removeWriter(). Throws as
+        addReader(). */
     void addWriter(qintptr fd, std::function<void()> callback);
-    /*! Stops watching \a fd for writing; returns whether a writer was registered. */
+    /*! Stops watching \a fd for writing; returns whether a writer was registered.
+        Throws RuntimeError if the fd belongs to an open transport. */
     bool removeWriter(qintptr fd);
 
     // ---- Sockets (asyncio's sock_*() coroutines; see socket.h) ------------------------
@@ -367,6 +371,7 @@ private:
     friend class detail::AsyncGenBase;
     friend class detail::LoopDriver;
     friend class detail::LoopResource;
+    friend class detail::SocketTransport;
     friend class detail::FdWatcher;
     friend class detail::FutureStateBase;
     friend class detail::TaskStateBase;
@@ -405,6 +410,10 @@ private:
     void startTask(TaskBase &task);
     detail::FdWatcher &watcherFor(qintptr fd, const char *operation);
     bool removeWatcher(qintptr fd, bool reader);
+    // asyncio's _ensure_fd_no_transport(): an open transport's descriptor is its own.
+    void requireNoTransport(qintptr fd, const char *operation) const;
+    void claimTransportFd(qintptr fd, const BaseTransport *transport);
+    void releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept;
     void runIoCallback(const std::function<void()> &callback) noexcept;
     using ErasedConnection = std::pair<std::shared_ptr<Transport>, BaseProtocol *>;
     Coro<ErasedConnection> createConnectionImpl(ProtocolFactory factory, std::optional<HostAndPort> address,
@@ -442,6 +451,7 @@ private:
     std::unique_ptr<Executor> m_defaultExecutor;
     std::unordered_set<detail::HandleImpl *> m_parked;
     std::unordered_map<qintptr, std::unique_ptr<detail::FdWatcher>> m_fdWatchers;
+    std::unordered_map<qintptr, const BaseTransport *> m_transportFds; // socket transports' descriptors
     std::unordered_set<detail::AsyncGenBase *> m_asyncgens; // started, not finished (asyncio's _asyncgens)
     detail::LoopResource *m_resources = nullptr;            // open transports and servers (loopresource_p.h)
     ExceptionHandler m_exceptionHandler;

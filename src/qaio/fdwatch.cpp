@@ -3,6 +3,7 @@
 #include "eventloop.h"
 
 #include "detail/fdwatcher_p.h"
+#include "transports.h"
 
 namespace qaio {
 
@@ -22,10 +23,34 @@ detail::FdWatcher &EventLoop::watcherFor(qintptr fd, const char *operation)
     return *it->second;
 }
 
+void EventLoop::requireNoTransport(qintptr fd, const char *operation) const
+{
+    const auto it = m_transportFds.find(fd);
+    if (it != m_transportFds.end() && !it->second->isClosing())
+        throw RuntimeError(QStringLiteral("%1(): file descriptor %2 is used by a transport; use the transport's "
+                                          "pauseReading()/resumeReading() instead")
+                               .arg(QLatin1String(operation))
+                               .arg(fd));
+}
+
+void EventLoop::claimTransportFd(qintptr fd, const BaseTransport *transport)
+{
+    m_transportFds[fd] = transport;
+}
+
+void EventLoop::releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept
+{
+    // Only its own claim: the number may already belong to a newer transport.
+    const auto it = m_transportFds.find(fd);
+    if (it != m_transportFds.end() && it->second == transport)
+        m_transportFds.erase(it);
+}
+
 void EventLoop::addReader(qintptr fd, std::function<void()> callback)
 {
     if (!callback)
         throw ValueError("addReader(): callback is empty");
+    requireNoTransport(fd, "addReader");
     watcherFor(fd, "addReader").setReader(std::move(callback));
 }
 
@@ -33,16 +58,19 @@ void EventLoop::addWriter(qintptr fd, std::function<void()> callback)
 {
     if (!callback)
         throw ValueError("addWriter(): callback is empty");
+    requireNoTransport(fd, "addWriter");
     watcherFor(fd, "addWriter").setWriter(std::move(callback));
 }
 
 bool EventLoop::removeReader(qintptr fd)
 {
+    requireNoTransport(fd, "removeReader");
     return removeWatcher(fd, true);
 }
 
 bool EventLoop::removeWriter(qintptr fd)
 {
+    requireNoTransport(fd, "removeWriter");
     return removeWatcher(fd, false);
 }
 

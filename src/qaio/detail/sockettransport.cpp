@@ -3,6 +3,7 @@
 #include "sockettransport_p.h"
 
 #include "../oserror.h"
+#include "fdwatcher_p.h"
 #include "server_p.h"
 #include "socketops_p.h"
 
@@ -148,6 +149,7 @@ SocketTransport::SocketTransport(EventLoop &loop, Socket sock, std::unique_ptr<B
     if ((family == AddressFamily::IPv4 || family == AddressFamily::IPv6) &&
         (m_socket.protocol() == 0 || m_socket.protocol() == 6 /* IPPROTO_TCP */))
         sys::setSocketOption(m_fd, sys::SocketOption::NoDelay, 1);
+    m_loop.claimTransportFd(m_fd, this);
 }
 
 SocketTransport::~SocketTransport()
@@ -158,6 +160,7 @@ SocketTransport::~SocketTransport()
     if (m_state != State::Closed && isLinked()) {
         watchReadable(false);
         watchWritable(false);
+        m_loop.releaseTransportFd(m_fd, this);
     }
 }
 
@@ -188,6 +191,7 @@ void SocketTransport::loopClosing() noexcept
     m_state = State::Closed;
     m_readerWatched = m_writerWatched = false;
     clearBuffer();
+    m_loop.releaseTransportFd(m_fd, this);
     m_socket.close();
     if (m_server) {
         ServerState::of(*m_server).forget(this);
@@ -205,9 +209,9 @@ void SocketTransport::watchReadable(bool on)
         return;
     m_readerWatched = on;
     if (on)
-        m_loop.addReader(m_fd, [this] { onReadable(); });
+        m_loop.watcherFor(m_fd, "addReader").setReader([this] { onReadable(); });
     else
-        m_loop.removeReader(m_fd);
+        m_loop.removeWatcher(m_fd, true);
 }
 
 void SocketTransport::watchWritable(bool on)
@@ -216,9 +220,9 @@ void SocketTransport::watchWritable(bool on)
         return;
     m_writerWatched = on;
     if (on)
-        m_loop.addWriter(m_fd, [this] { onWritable(); });
+        m_loop.watcherFor(m_fd, "addWriter").setWriter([this] { onWritable(); });
     else
-        m_loop.removeWriter(m_fd);
+        m_loop.removeWatcher(m_fd, false);
 }
 
 // ---- reading --------------------------------------------------------------------------
@@ -714,6 +718,7 @@ void SocketTransport::callConnectionLost(std::exception_ptr error)
     }
     watchReadable(false);
     watchWritable(false);
+    m_loop.releaseTransportFd(m_fd, this);
     m_socket.close();
     if (m_server) {
         std::shared_ptr<Server> server = std::move(m_server);
@@ -796,13 +801,13 @@ Coro<void> SocketTransport::waitFor(WaitFor what)
     m_waiter = m_loop.createFuture<void>();
     m_waitingFor = what;
     if (what == WaitFor::Writable)
-        m_loop.addWriter(m_fd, [this] { wake(WaitFor::Writable); });
+        m_loop.watcherFor(m_fd, "addWriter").setWriter([this] { wake(WaitFor::Writable); });
     Future<void> waiter = m_waiter;
     try {
         co_await waiter;
     } catch (...) {
         if (m_waitingFor == WaitFor::Writable && m_state == State::Open)
-            m_loop.removeWriter(m_fd);
+            m_loop.removeWatcher(m_fd, false);
         m_waitingFor = WaitFor::Nothing;
         m_waiter = Future<void>();
         throw;
@@ -814,7 +819,7 @@ void SocketTransport::wake(WaitFor reached)
     if (m_waitingFor != reached)
         return;
     if (reached == WaitFor::Writable)
-        m_loop.removeWriter(m_fd);
+        m_loop.removeWatcher(m_fd, false);
     m_waitingFor = WaitFor::Nothing;
     Future<void> waiter = std::exchange(m_waiter, Future<void>());
     if (!waiter.done())
@@ -826,7 +831,7 @@ void SocketTransport::failWaiter(std::exception_ptr error)
     if (m_waitingFor == WaitFor::Nothing)
         return;
     if (m_waitingFor == WaitFor::Writable && m_state != State::Closed)
-        m_loop.removeWriter(m_fd);
+        m_loop.removeWatcher(m_fd, false);
     m_waitingFor = WaitFor::Nothing;
     Future<void> waiter = std::exchange(m_waiter, Future<void>());
     if (!waiter.done())

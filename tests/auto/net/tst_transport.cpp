@@ -387,6 +387,41 @@ private Q_SLOTS:
         QCOMPARE(protocol->trace->resumes, 0); // abort drops the buffer without resuming
     }
 
+    void fdWatchersRefuseATransportsDescriptor()
+    {
+        // asyncio's _ensure_fd_no_transport(): addReader() & co. on the descriptor of an
+        // open transport would steal its readiness; they are refused until it closes.
+        auto &loop = guard->loop();
+        auto ours_peer = qaio::Socket::pair();
+        auto ours = std::move(ours_peer.first);
+        auto peer = std::move(ours_peer.second);
+        auto transport_protocol = loop.runUntilComplete(
+            loop.createConnection([] { return std::make_unique<TraceProtocol>(); }, {.sock = std::move(ours)}));
+        auto transport = std::move(transport_protocol.first);
+        auto protocol = std::move(transport_protocol.second);
+        const qintptr fd = transport->socketDescriptor();
+        const auto refusal = [&](auto call) {
+            try {
+                call();
+            } catch (const qaio::RuntimeError &e) {
+                return QString::fromUtf8(e.what());
+            }
+            return QStringLiteral("NO EXCEPTION");
+        };
+        const QString used = QStringLiteral("file descriptor %1 is used by a transport").arg(fd);
+        QVERIFY(refusal([&] { loop.addReader(fd, [] {}); }).startsWith(QStringLiteral("addReader(): ") + used));
+        QVERIFY(refusal([&] { loop.addWriter(fd, [] {}); }).startsWith(QStringLiteral("addWriter(): ") + used));
+        QVERIFY(refusal([&] { loop.removeReader(fd); }).startsWith(QStringLiteral("removeReader(): ") + used));
+        QVERIFY(refusal([&] { loop.removeWriter(fd); }).startsWith(QStringLiteral("removeWriter(): ") + used));
+        // The transport still reads: nothing was replaced.
+        peer.send("still mine");
+        runUntil(loop, [&] { return protocol->trace->received == "still mine"; });
+        transport->close();
+        runUntil(loop, [&] { return protocol->trace->lost == 1; });
+        // Once closed the number is free again (here: a descriptor not watched at all).
+        QVERIFY(!loop.removeReader(fd));
+    }
+
     void pauseAndResumeReading()
     {
         auto &loop = guard->loop();
