@@ -9,6 +9,7 @@
 #include "exceptionchecks.h"
 #include "loopguard.h"
 #include "messagecapture.h"
+#include "netsock_helpers.h"
 #include "patternbytes.h"
 
 #include <qaio/qaio.h>
@@ -225,17 +226,7 @@ inline TraceList makeTraceList()
 
 using qaiotest::patternBytes;
 
-/*! Whether a socket can be bound to ::1 here. */
-inline bool ipv6Available()
-{
-    try {
-        qaio::Socket probe(qaio::AddressFamily::IPv6, qaio::SocketType::Stream);
-        probe.bind({QHostAddress::LocalHostIPv6, 0});
-        return true;
-    } catch (const std::exception &) {
-        return false;
-    }
-}
+using netsock::ipv6LoopbackAvailable;
 
 inline void setIntOption(qintptr fd, int level, int name, int value)
 {

@@ -158,7 +158,7 @@ private Q_SLOTS:
 
     void connectsOverIPv6()
     {
-        if (!ipv6Available())
+        if (!ipv6LoopbackAvailable())
             QSKIP("no IPv6 loopback here");
         auto &loop = guard->loop();
         EchoServer echo(loop, QStringLiteral("::1"));
@@ -357,7 +357,7 @@ private Q_SLOTS:
         QFETCH(bool, happyEyeballs);
         QFETCH(int, interleave);
         QFETCH(QString, order);
-        if (!ipv6Available())
+        if (!ipv6LoopbackAvailable())
             QSKIP("no IPv6 loopback here");
         RefusingPort a, b;
         qaio::Socket holder6(qaio::AddressFamily::IPv6, qaio::SocketType::Stream);
@@ -404,7 +404,7 @@ private Q_SLOTS:
         QCOMPARE(transport->localAddress(), qaio::SocketAddress(QHostAddress(QHostAddress::LocalHost), localPort));
         finishClient(transport);
         echo.close(loop);
-        if (ipv6Available()) {
+        if (ipv6LoopbackAvailable()) {
             const QString message = expectThrow<qaio::OSError>(guard->loop(), loop.createConnection(
                 traceFactory(), QStringLiteral("127.0.0.1"), echo.address.port(),
                 {.localAddr = qaio::HostAndPort{QStringLiteral("::1"), 0}}));

@@ -91,7 +91,7 @@ private Q_SLOTS:
 
     void severalHostsEphemeralPorts()
     {
-        if (!ipv6Available())
+        if (!ipv6LoopbackAvailable())
             QSKIP("no IPv6 loopback here");
         auto &loop = guard->loop();
         TraceList traces = makeTraceList();
