@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 //
-// qaio-demo: asyncio's documentation examples for the event loop, ported to qaio and run
-// on a plain QCoreApplication. Works headless; exits 0 when every example did its work.
+// qaio-demo: asyncio's documentation examples for the event loop and streams, ported to
+// qaio and run on a plain QCoreApplication. Works headless; exits 0 when every example did its work.
 #include <qaio/qaio.h>
 
 #include <QtCore/QCoreApplication>
@@ -9,6 +9,7 @@
 #include <QtCore/QThread>
 
 #include <cstdio>
+#include <vector>
 
 using namespace std::chrono_literals;
 
@@ -108,6 +109,47 @@ qaio::Coro<bool> cancellation()
     co_return cleanedUp && task.cancelled();
 }
 
+// asyncio docs, "TCP echo client/server using streams": one server, three clients at once.
+qaio::Coro<QByteArray> echoClient(quint16 port, QByteArray message)
+{
+    auto [reader, writer] = co_await qaio::openConnection(QStringLiteral("127.0.0.1"), port);
+    writer->write(message + '\n');
+    const QByteArray reply = co_await reader->readline();
+    writer->close();
+    co_await writer->waitClosed();
+    co_return reply.trimmed();
+}
+
+qaio::Coro<bool> streamsEcho()
+{
+    say(QStringLiteral("== TCP echo with streams, three clients at once"));
+    auto serveOne = [](std::shared_ptr<qaio::StreamReader> reader,
+                       std::shared_ptr<qaio::StreamWriter> writer) -> qaio::Coro<void> {
+        const QByteArray line = co_await reader->readline();
+        say(QStringLiteral("server: %1 from %2")
+                .arg(QString::fromUtf8(line.trimmed()), writer->transport()->peerAddress().toString()));
+        writer->write(line);
+        co_await writer->drain();
+        writer->close();
+    };
+    auto starting = qaio::startServer(serveOne, QStringLiteral("127.0.0.1"), 0); // port 0: any free port
+    std::shared_ptr<qaio::Server> server = co_await std::move(starting);
+    const quint16 port = server->sockets().front().localAddress().port();
+    say(QStringLiteral("serving on 127.0.0.1:%1").arg(port));
+    std::vector<qaio::Task<QByteArray>> clients;
+    for (int i = 1; i <= 3; ++i)
+        clients.push_back(qaio::createTask(echoClient(port, "hello " + QByteArray::number(i))));
+    bool allEchoed = true;
+    for (int i = 1; i <= 3; ++i) {
+        const QByteArray reply = co_await clients[std::size_t(i - 1)];
+        say(QStringLiteral("client %1 got back: %2").arg(i).arg(QString::fromUtf8(reply)));
+        allEchoed = allEchoed && reply == "hello " + QByteArray::number(i);
+    }
+    server->close();
+    co_await server->waitClosed();
+    co_return allEchoed;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -120,9 +162,10 @@ int main(int argc, char **argv)
     const int letters = loop.runUntilComplete(concurrentTasks());
     const bool offThread = loop.runUntilComplete(blockingWork());
     const bool cancelled = loop.runUntilComplete(cancellation());
+    const bool echoed = loop.runUntilComplete(streamsEcho());
     loop.runUntilComplete(loop.shutdownDefaultExecutor());
 
-    const bool ok = letters == 10 && offThread && cancelled;
+    const bool ok = letters == 10 && offThread && cancelled && echoed;
     say(ok ? QStringLiteral("== all examples completed") : QStringLiteral("== an example FAILED"));
     return ok ? 0 : 1;
 }
