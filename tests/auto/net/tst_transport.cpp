@@ -155,6 +155,21 @@ class tst_Transport : public QObject
         return loop.runUntilComplete(loop.createConnection(std::move(factory), address.host().toString(), address.port()));
     }
 
+    /*! A transport with a TraceProtocol over one end of a socket pair, and the other end. */
+    struct PairedTransport
+    {
+        std::shared_ptr<qaio::Transport> transport;
+        TraceProtocol *protocol = nullptr;
+        qaio::Socket peer;
+    };
+    PairedTransport tracedOverPair()
+    {
+        auto ours_peer = qaio::Socket::pair();
+        auto connection = guard->loop().runUntilComplete(guard->loop().createConnection(
+            [] { return std::make_unique<TraceProtocol>(); }, {.sock = std::move(ours_peer.first)}));
+        return {std::move(connection.first), connection.second, std::move(ours_peer.second)};
+    }
+
     /*! A client connection whose TraceProtocol records into \a trace. */
     std::shared_ptr<qaio::Transport> connectTraced(Kind kind, const std::shared_ptr<qaio::Server> &server,
                                                    const std::shared_ptr<Trace> &trace)
@@ -392,13 +407,10 @@ private Q_SLOTS:
         // asyncio's _ensure_fd_no_transport(): addReader() & co. on the descriptor of an
         // open transport would steal its readiness; they are refused until it closes.
         auto &loop = guard->loop();
-        auto ours_peer = qaio::Socket::pair();
-        auto ours = std::move(ours_peer.first);
-        auto peer = std::move(ours_peer.second);
-        auto transport_protocol = loop.runUntilComplete(
-            loop.createConnection([] { return std::make_unique<TraceProtocol>(); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.first);
-        auto protocol = std::move(transport_protocol.second);
+        PairedTransport paired = tracedOverPair();
+        auto &transport = paired.transport;
+        auto *protocol = paired.protocol;
+        auto &peer = paired.peer;
         const qintptr fd = transport->socketDescriptor();
         const auto refusal = [&](auto call) {
             try {
@@ -425,13 +437,10 @@ private Q_SLOTS:
     void pauseAndResumeReading()
     {
         auto &loop = guard->loop();
-        auto ours_peer = qaio::Socket::pair();
-        auto ours = std::move(ours_peer.first);
-        auto peer = std::move(ours_peer.second);
-        auto transport_protocol = loop.runUntilComplete(
-            loop.createConnection([] { return std::make_unique<TraceProtocol>(); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.first);
-        auto protocol = std::move(transport_protocol.second);
+        PairedTransport paired = tracedOverPair();
+        auto &transport = paired.transport;
+        auto *protocol = paired.protocol;
+        auto &peer = paired.peer;
         QVERIFY(transport->isReading());
         transport->pauseReading();
         transport->pauseReading(); // idempotent
@@ -525,13 +534,10 @@ private Q_SLOTS:
     void writeAfterCloseIsDroppedWithOneWarning()
     {
         auto &loop = guard->loop();
-        auto ours_peer = qaio::Socket::pair();
-        auto ours = std::move(ours_peer.first);
-        auto peer = std::move(ours_peer.second);
-        auto transport_protocol = loop.runUntilComplete(
-            loop.createConnection([] { return std::make_unique<TraceProtocol>(); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.first);
-        auto protocol = std::move(transport_protocol.second);
+        PairedTransport paired = tracedOverPair();
+        auto &transport = paired.transport;
+        auto *protocol = paired.protocol;
+        auto &peer = paired.peer;
         transport->write("before");
         transport->close();
         MessageCapture log;
