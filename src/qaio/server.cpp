@@ -94,9 +94,9 @@ void ServerState::close()
     serving = false;
     if (!unixPath.isEmpty() && unixFileId && sys::socketFileId(unixPath) == unixFileId)
         sys::removeFile(unixPath);
-    Future<void> forever = std::exchange(servingForever, Future<void>());
-    if (forever.isValid() && !forever.done())
-        forever.cancel();
+    Future<void> serving = std::exchange(servingForever, Future<void>());
+    if (serving.isValid() && !serving.done())
+        serving.cancel();
     if (m_clients.empty())
         wakeup();
     unlinkFromLoop();
@@ -196,8 +196,8 @@ void ServerState::acceptConnection(Socket connection, const SocketAddress &peer)
 
 namespace {
 
-void checkServerOptions(const std::shared_ptr<SslContext> &ssl, const std::optional<Duration> &handshake,
-                        const std::optional<Duration> &shutdown, int backlog, const char *function)
+void checkServerOptions(const std::shared_ptr<SslContext> &ssl, const std::optional<Delay> &handshake,
+                        const std::optional<Delay> &shutdown, int backlog, const char *function)
 {
     if (backlog < 0)
         throw ValueError(QStringLiteral("%1(): backlog must be >= 0, got %2").arg(QLatin1String(function)).arg(backlog));
@@ -266,14 +266,14 @@ Coro<void> Server::serveForever()
     d->startServing();
     d->servingForever = d->loop.createFuture<void>();
     d->servingForever.state()->label = "serveForever";
-    Future<void> forever = d->servingForever;
+    Future<void> serving = d->servingForever;
     std::exception_ptr cancelled;
     try {
-        co_await forever;
+        co_await serving;
     } catch (const CancelledError &) {
         cancelled = std::current_exception();
     }
-    if (d->servingForever == forever)
+    if (d->servingForever == serving)
         d->servingForever = Future<void>();
     if (cancelled) {
         close();
