@@ -12,3 +12,6 @@ HEADERS += $$QAIO_ROOT/tests/auto/common/loopguard.h
 # A test that needs Qt resources has a tst_<name>.qrc next to it (CMake: tst_<name>.extra.cmake).
 TEST_RESOURCES = $$replace(TEST_SOURCE, \\.cpp$, .qrc)
 exists($$TEST_RESOURCES): RESOURCES += $$TEST_RESOURCES
+# A test that needs more Qt modules has a tst_<name>.extra.pri next to it (CMake: .extra.cmake).
+TEST_EXTRA = $$replace(TEST_SOURCE, \\.cpp$, .extra.pri)
+exists($$TEST_EXTRA): include($$TEST_EXTRA)

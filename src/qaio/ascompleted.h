@@ -149,8 +149,9 @@ AsCompleted<T> makeAsCompleted(EventLoop &loop, std::vector<FutureBase> futures,
 /*! Yields the results of \a futures (Future<T> or Task<T>) as they finish. */
 template <TypedFuture F>
 AsCompleted<typename F::value_type> asCompleted(const std::vector<F> &futures,
-                                                std::optional<Duration> timeout = std::nullopt)
+                                                std::optional<Delay> timeout = std::nullopt)
 {
+    const std::optional<Duration> checkedTimeout = detail::checkedDelay(timeout, "timeout");
     std::vector<FutureBase> erased;
     erased.reserve(futures.size());
     for (const F &f : futures) {
@@ -163,14 +164,15 @@ AsCompleted<typename F::value_type> asCompleted(const std::vector<F> &futures,
         if (&f.getLoop() != &loop)
             throw ValueError("asCompleted(): a future belongs to a different loop than the others");
     }
-    return detail::makeAsCompleted<typename F::value_type>(loop, std::move(erased), timeout);
+    return detail::makeAsCompleted<typename F::value_type>(loop, std::move(erased), checkedTimeout);
 }
 
 /*! Wraps \a coros in tasks and yields their results as they finish. */
 template <class T>
-AsCompleted<T> asCompleted(std::vector<Coro<T>> coros, std::optional<Duration> timeout = std::nullopt,
+AsCompleted<T> asCompleted(std::vector<Coro<T>> coros, std::optional<Delay> timeout = std::nullopt,
                            SourceLocation where = SourceLocation::current())
 {
+    const std::optional<Duration> checkedTimeout = detail::checkedDelay(timeout, "timeout");
     EventLoop &loop = detail::defaultLoop();
     std::vector<FutureBase> erased;
     erased.reserve(coros.size());
@@ -179,7 +181,7 @@ AsCompleted<T> asCompleted(std::vector<Coro<T>> coros, std::optional<Duration> t
             throw ValueError("asCompleted(): a coroutine in coros is empty (moved-from or default-constructed)");
         erased.push_back(loop.createTask(std::move(c), QString(), where));
     }
-    return detail::makeAsCompleted<T>(loop, std::move(erased), timeout);
+    return detail::makeAsCompleted<T>(loop, std::move(erased), checkedTimeout);
 }
 
 } // namespace qaio

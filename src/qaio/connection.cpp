@@ -121,10 +121,11 @@ Coro<EventLoop::ErasedConnection> EventLoop::createConnectionImpl(ProtocolFactor
         throw ValueError("createConnection(): protocolFactory is empty");
     detail::checkTlsOptions(bool(options.ssl), !options.serverHostname.isEmpty(), bool(options.sslHandshakeTimeout),
                             bool(options.sslShutdownTimeout));
-    if (options.happyEyeballsDelay && options.happyEyeballsDelay->count() < 0)
+    const std::optional<Duration> happyEyeballsDelay = detail::checkedDelay(options.happyEyeballsDelay, "happyEyeballsDelay");
+    if (happyEyeballsDelay && happyEyeballsDelay->count() < 0)
         throw ValueError("createConnection(): happyEyeballsDelay must be >= 0");
     std::optional<int> interleave = options.interleave;
-    if (options.happyEyeballsDelay && !interleave)
+    if (happyEyeballsDelay && !interleave)
         interleave = 1; // asyncio: Happy Eyeballs interleaves address families by default
     Socket sock;
     if (address) {
@@ -148,7 +149,7 @@ Coro<EventLoop::ErasedConnection> EventLoop::createConnectionImpl(ProtocolFactor
         }
         if (interleave && *interleave > 0)
             infos = detail::interleaveAddrInfos(infos, *interleave);
-        detail::Connector connector(*this, std::move(infos), std::move(localInfos), options.happyEyeballsDelay);
+        detail::Connector connector(*this, std::move(infos), std::move(localInfos), happyEyeballsDelay);
         Future<void> done = connector.start();
         try {
             co_await done;

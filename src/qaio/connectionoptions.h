@@ -75,8 +75,8 @@ struct ConnectionOptions
     // ---- TLS extension point (not available yet: setting ssl throws NotImplementedError)
     std::shared_ptr<SslContext> ssl{};
     QString serverHostname{};                      // only meaningful with ssl
-    std::optional<Duration> sslHandshakeTimeout{}; // only meaningful with ssl
-    std::optional<Duration> sslShutdownTimeout{};  // only meaningful with ssl
+    std::optional<Delay> sslHandshakeTimeout{}; // only meaningful with ssl
+    std::optional<Delay> sslShutdownTimeout{};  // only meaningful with ssl
 
     /*! Restricts resolution to one family (Unspecified: any). */
     AddressFamily family = AddressFamily::Unspecified;
@@ -92,7 +92,7 @@ struct ConnectionOptions
     /*! Happy Eyeballs (RFC 8305): start the next address's attempt when the previous one
         has not connected after this delay (RFC 8305 suggests 250 ms). Unset: one address
         after the other, each waiting for the previous to fail. */
-    std::optional<Duration> happyEyeballsDelay{};
+    std::optional<Delay> happyEyeballsDelay{};
     /*! Reorders addresses by family before connecting: the first \c interleave addresses
         of the first family, then alternating families. Defaults to 1 when
         happyEyeballsDelay is set. */
@@ -108,8 +108,8 @@ struct UnixConnectionOptions
 {
     std::shared_ptr<SslContext> ssl{}; // TLS extension point (NotImplementedError for now)
     QString serverHostname{};
-    std::optional<Duration> sslHandshakeTimeout{};
-    std::optional<Duration> sslShutdownTimeout{};
+    std::optional<Delay> sslHandshakeTimeout{};
+    std::optional<Delay> sslShutdownTimeout{};
     /*! An already connected AF_UNIX stream socket (instead of a path). */
     Socket sock{};
 };
@@ -120,8 +120,8 @@ struct UnixConnectionOptions
 struct AcceptedSocketOptions
 {
     std::shared_ptr<SslContext> ssl{}; // TLS extension point (NotImplementedError for now)
-    std::optional<Duration> sslHandshakeTimeout{};
-    std::optional<Duration> sslShutdownTimeout{};
+    std::optional<Delay> sslHandshakeTimeout{};
+    std::optional<Delay> sslShutdownTimeout{};
 };
 
 namespace detail {

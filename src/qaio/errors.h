@@ -78,6 +78,7 @@ class QAIO_EXPORT ValueError : public std::invalid_argument
 public:
     explicit ValueError(const QString &message);
     explicit ValueError(const char *message) : std::invalid_argument(message) {}
+    QString message() const { return QString::fromUtf8(what()); }
 };
 
 /*!

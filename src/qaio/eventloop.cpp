@@ -138,6 +138,7 @@ EventLoop::EventLoop()
     : m_ownerTag(detail::currentThreadTag()), m_driver(std::make_unique<detail::LoopDriver>(this))
 {
     m_inbox = std::make_shared<detail::ThreadsafeInbox>(m_driver.get(), detail::LoopDriver::inboxWakeEventType());
+    m_inboxHasWork = m_inbox->hasWorkFlag();
     m_debug = qEnvironmentVariableIntValue("QAIO_DEBUG") != 0;
 }
 
@@ -179,7 +180,7 @@ void EventLoop::throwWrongThread()
                        "(use callSoonThreadsafe() from other threads)");
 }
 
-void EventLoop::runForever()
+void EventLoop::requireRunnable() const
 {
     requireOpen();
     requireOwnerThread();
@@ -189,6 +190,11 @@ void EventLoop::runForever()
         throw RuntimeError("Cannot run the event loop while another loop is running");
     if (!QCoreApplication::instance())
         throw RuntimeError("EventLoop::runForever() needs a QCoreApplication (or QGuiApplication) instance");
+}
+
+void EventLoop::runForever()
+{
+    requireRunnable();
     QEventLoop qtLoop;
     EventLoop *previous = std::exchange(detail::t_runningLoop, this);
     m_activeQtLoop = &qtLoop;
@@ -263,21 +269,13 @@ void EventLoop::runBatch()
     EventLoop *previous = std::exchange(detail::t_runningLoop, this);
     ++m_batchDepth;
     m_stepStampValid = false;
-    if (m_inbox->hasWork())
-        drainInbox();
-    // Post the next wake before running anything: if a callback starts a nested Qt event
-    // loop (QDialog::exec), that loop delivers it and our callbacks keep running there.
-    if (!m_ready.empty() && !m_wakePending)
-        postWake();
     const bool virtualClock = m_clock && m_clock->isVirtual();
     const TimePoint sliceStart = steadyNow();
     for (unsigned ticks = 1;; ++ticks) {
         runTick();
         if (m_closed || (m_stopping && m_runDepth > 0) || exitingRunForever())
             break;
-        if (m_inbox->hasWork())
-            drainInbox();
-        const bool more = !m_ready.empty() || (virtualClock && m_timers.size() > m_timers.cancelledCount());
+        const bool more = !m_ready.empty() || m_inbox->hasWork() || (virtualClock && hasReachableTimer());
         if (!more)
             break;
         if ((ticks & 15) == 0 && steadyNow() - sliceStart > detail::kBatchTimeSlice)
@@ -332,7 +330,18 @@ void EventLoop::runOnce()
 
 void EventLoop::runTick()
 {
+    // Threadsafe callbacks that came before go ahead of the timers due now: asyncio appends
+    // them to the ready deque as they arrive, and moves due timers at the tick's start.
+    if (m_inbox->hasWork())
+        drainInbox();
     moveExpiredTimers();
+    // Any callback of this tick may open a nested Qt loop (QDialog::exec()). That loop must
+    // find the next tick's wake posted and the next deadline armed, or it serves neither
+    // until it ends: a timer event stops Qt's timer before its batch runs.
+    if (!m_ready.empty() && !m_wakePending)
+        postWake();
+    if (!m_driver->timer.isActive())
+        armTimer();
     std::size_t todo = m_ready.size();
     const std::uint64_t generation = ++m_tickGeneration;
     while (todo-- > 0 && !m_ready.empty()) {
@@ -358,7 +367,7 @@ bool EventLoop::moveExpiredTimers()
     if (m_timers.empty())
         return false;
     TimePoint now = time();
-    if (m_clock && m_clock->isVirtual() && m_ready.empty() && m_timers.top()->when > now) {
+    if (m_clock && m_clock->isVirtual() && m_ready.empty() && m_timers.top()->when > now && hasReachableTimer()) {
         m_clock->advanceTo(m_timers.top()->when);
         now = m_clock->now();
     }
@@ -375,6 +384,13 @@ bool EventLoop::moveExpiredTimers()
         moved = true;
     }
     return moved;
+}
+
+bool EventLoop::hasReachableTimer() const noexcept
+{
+    // A deadline that saturated at the clock's end (a delay of 1000 years, or infinite)
+    // is never reached, not even by a virtual clock jumping ahead.
+    return !m_timers.empty() && m_timers.size() > m_timers.cancelledCount() && m_timers.top()->when != TimePoint::max();
 }
 
 void EventLoop::runHandle(detail::HandleImpl *h) noexcept
@@ -442,7 +458,7 @@ void EventLoop::armTimer()
         return;
     }
     if (m_clock && m_clock->isVirtual()) {
-        if (!m_wakePending)
+        if (!m_wakePending && hasReachableTimer())
             postWake();
         return;
     }
@@ -512,8 +528,9 @@ Executor &EventLoop::defaultExecutor()
     return *m_defaultExecutor;
 }
 
-Coro<void> EventLoop::shutdownDefaultExecutor(std::optional<Duration> timeout)
+Coro<void> EventLoop::shutdownDefaultExecutor(std::optional<Delay> timeoutArg)
 {
+    const std::optional<Duration> timeout = detail::checkedDelay(timeoutArg, "timeout");
     m_executorShutdown = true;
     if (!m_defaultExecutor)
         co_return;

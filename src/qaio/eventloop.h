@@ -52,6 +52,7 @@
 #include <QtCore/QStringList>
 #include <QtCore/QThread>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -143,7 +144,7 @@ public:
     Coro<void> shutdownAsyncgens();
     /*! Shuts the default executor down, waiting for its jobs without blocking the loop.
         With a \a timeout, a warning is logged if they take longer, and the wait ends. */
-    Coro<void> shutdownDefaultExecutor(std::optional<Duration> timeout = std::nullopt);
+    Coro<void> shutdownDefaultExecutor(std::optional<Delay> timeout = std::nullopt);
 
     // ---- Debugging -------------------------------------------------------------------
     void setDebug(bool enabled) noexcept { m_debug = enabled; }
@@ -159,13 +160,11 @@ public:
     /*! callSoon() for any thread: wakes the loop's thread. Throws RuntimeError if closed. */
     template <class F>
     Handle callSoonThreadsafe(F &&fn, SourceLocation where = SourceLocation::current());
-    /*! Schedules \a fn after \a delay (any std::chrono duration; negative means now). */
-    template <class Rep, class Period, class F>
-    TimerHandle callLater(std::chrono::duration<Rep, Period> delay, F &&fn,
-                          SourceLocation where = SourceLocation::current());
-    /*! Schedules \a fn after \a seconds (asyncio style fractional seconds). */
+    /*! Schedules \a fn after \a delay: any std::chrono duration, or fractional seconds as
+        in asyncio. Negative means now; a delay beyond the clock's range (or infinite)
+        saturates and never fires (see Delay). Throws ValueError for a NaN delay. */
     template <class F>
-    TimerHandle callLater(double seconds, F &&fn, SourceLocation where = SourceLocation::current());
+    TimerHandle callLater(Delay delay, F &&fn, SourceLocation where = SourceLocation::current());
     /*! Schedules \a fn at \a when on this loop's clock (see time()). */
     template <class F>
     TimerHandle callAt(TimePoint when, F &&fn, SourceLocation where = SourceLocation::current());
@@ -383,6 +382,10 @@ private:
 
     Handle scheduleReady(detail::HandleImpl *h)
     {
+        // A threadsafe callback that happened before this one goes first: asyncio appends
+        // both kinds to one ready deque.
+        if (m_inboxHasWork->load(std::memory_order_acquire))
+            drainInbox();
         m_ready.push(h);
         h->ref();
         if (!m_wakePending)
@@ -397,6 +400,9 @@ private:
     void postWake();
     void runBatch();
     bool exitingRunForever() const;
+    // asyncio's _check_closed() and _check_running(): checked before anything is scheduled.
+    void requireRunnable() const;
+    bool hasReachableTimer() const noexcept;
     void drainInbox();
     void runTick();
     void runHandle(detail::HandleImpl *h) noexcept;
@@ -447,6 +453,7 @@ private:
     const void *m_ownerTag;
     std::shared_ptr<Clock> m_clock;
     std::shared_ptr<detail::ThreadsafeInbox> m_inbox;
+    const std::atomic<bool> *m_inboxHasWork; // m_inbox's flag, readable without its type
     std::unique_ptr<detail::LoopDriver> m_driver;
     std::unique_ptr<Executor> m_defaultExecutor;
     std::unordered_set<detail::HandleImpl *> m_parked;
@@ -497,22 +504,19 @@ Handle EventLoop::callSoonThreadsafe(F &&fn, SourceLocation where)
 {
     requireOpen();
     auto *h = new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn));
+    if (detail::currentThreadTag() == m_ownerTag)
+        return scheduleReady(h); // the loop's own thread: straight into the ready queue, in order
     Handle result(h);
     h->ref();
     scheduleThreadsafe(h); // takes the extra reference, throws if closed meanwhile
     return result;
 }
 
-template <class Rep, class Period, class F>
-TimerHandle EventLoop::callLater(std::chrono::duration<Rep, Period> delay, F &&fn, SourceLocation where)
-{
-    return callAt(time() + toDuration(delay), std::forward<F>(fn), where);
-}
-
 template <class F>
-TimerHandle EventLoop::callLater(double seconds, F &&fn, SourceLocation where)
+TimerHandle EventLoop::callLater(Delay delay, F &&fn, SourceLocation where)
 {
-    return callAt(time() + secondsToDuration(seconds), std::forward<F>(fn), where);
+    const Duration checked = delay.toDuration("delay");
+    return callAt(deadlineAfter(time(), checked), std::forward<F>(fn), where);
 }
 
 template <class F>
@@ -551,7 +555,7 @@ Task<T> EventLoop::createTask(Coro<T> coro, const QString &name, SourceLocation 
 template <class T>
 T EventLoop::runUntilComplete(Future<T> future)
 {
-    requireOpen();
+    requireRunnable();
     if (!future.isValid())
         throw ValueError("runUntilComplete(): future is invalid");
     if (&future.getLoop() != this)
@@ -583,6 +587,7 @@ T EventLoop::runUntilComplete(Future<T> future)
 template <class T>
 T EventLoop::runUntilComplete(Coro<T> coro, SourceLocation where)
 {
+    requireRunnable(); // before the task exists: a refused call leaves nothing scheduled
     return runUntilComplete(Future<T>(createTask(std::move(coro), QString(), where)));
 }
 

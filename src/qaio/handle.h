@@ -128,6 +128,9 @@ public:
 
     detail::HandleImpl *impl() const noexcept { return d; }
 
+    /*! A handle equals only itself (and its copies), as in asyncio. */
+    friend bool operator==(const Handle &a, const Handle &b) noexcept { return a.d == b.d; }
+
 protected:
     detail::HandleImpl *d = nullptr;
 };
@@ -142,6 +145,12 @@ class QAIO_EXPORT TimerHandle : public Handle
 public:
     using Handle::Handle;
     TimePoint when() const noexcept { return d ? d->when : TimePoint{}; }
+
+    // asyncio's TimerHandle ordering: by when(); <= and >= also hold for the same handle.
+    friend bool operator<(const TimerHandle &a, const TimerHandle &b) noexcept { return a.when() < b.when(); }
+    friend bool operator>(const TimerHandle &a, const TimerHandle &b) noexcept { return a.when() > b.when(); }
+    friend bool operator<=(const TimerHandle &a, const TimerHandle &b) noexcept { return a < b || a == b; }
+    friend bool operator>=(const TimerHandle &a, const TimerHandle &b) noexcept { return a > b || a == b; }
 };
 
 } // namespace qaio

@@ -252,10 +252,10 @@ Future<detail::SignalResult<Signal>> signal(Sender *sender, Signal signal)
     As signal(sender, signal), but the future fails with TimeoutError if the signal was not
     emitted within \a timeout (zero or negative: in the next tick).
 */
-template <class Sender, class Signal, class Rep, class Period>
-Future<detail::SignalResult<Signal>> signal(Sender *sender, Signal signal, std::chrono::duration<Rep, Period> timeout)
+template <class Sender, class Signal>
+Future<detail::SignalResult<Signal>> signal(Sender *sender, Signal signal, Delay timeout)
 {
-    return detail::connectSignal(sender, signal, std::optional<Duration>(toDuration(timeout)));
+    return detail::connectSignal(sender, signal, std::optional<Duration>(timeout.toDuration("timeout")));
 }
 
 } // namespace qaio

@@ -59,8 +59,8 @@ struct ServerOptions
 {
     // ---- TLS extension point (not available yet: setting ssl throws NotImplementedError)
     std::shared_ptr<SslContext> ssl{};
-    std::optional<Duration> sslHandshakeTimeout{}; // only meaningful with ssl
-    std::optional<Duration> sslShutdownTimeout{};  // only meaningful with ssl
+    std::optional<Delay> sslHandshakeTimeout{}; // only meaningful with ssl
+    std::optional<Delay> sslShutdownTimeout{};  // only meaningful with ssl
 
     /*! Restricts the resolved addresses to one family (Unspecified: any). */
     AddressFamily family = AddressFamily::Unspecified;
@@ -87,8 +87,8 @@ struct ServerOptions
 struct UnixServerOptions
 {
     std::shared_ptr<SslContext> ssl{}; // TLS extension point (NotImplementedError for now)
-    std::optional<Duration> sslHandshakeTimeout{};
-    std::optional<Duration> sslShutdownTimeout{};
+    std::optional<Delay> sslHandshakeTimeout{};
+    std::optional<Delay> sslShutdownTimeout{};
     /*! A bound AF_UNIX stream socket to serve on (instead of a path). */
     Socket sock{};
     int backlog = 100;

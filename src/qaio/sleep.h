@@ -10,7 +10,7 @@
     loop's heap. Cancelling the task while it sleeps cancels the timer and throws
     CancelledError at the \c co_await.
 
-    Errors: throws RuntimeError when awaited outside a qaio task.
+    Errors: throws RuntimeError when awaited outside a qaio task, ValueError for a NaN delay.
 
     \code
     co_await qaio::sleep(std::chrono::milliseconds(250));
@@ -51,17 +51,12 @@ private:
 
 } // namespace detail
 
-/*! Suspends the current task for \a delay (zero or negative: yield once). */
-template <class Rep, class Period>
-detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay) noexcept
+/*! Suspends the current task for \a delay: any std::chrono duration, or fractional
+    seconds like asyncio.sleep() (zero or negative: yield once; huge or infinite: for
+    good, until cancelled). Throws ValueError("Invalid delay: NaN (not a number)"). */
+inline detail::SleepAwaiter sleep(Delay delay)
 {
-    return detail::SleepAwaiter(toDuration(delay));
-}
-
-/*! Suspends the current task for \a seconds (fractional, like asyncio.sleep()). */
-inline detail::SleepAwaiter sleep(double seconds) noexcept
-{
-    return detail::SleepAwaiter(seconds <= 0 ? Duration::zero() : secondsToDuration(seconds));
+    return detail::SleepAwaiter(delay.toDuration("delay"));
 }
 
 } // namespace qaio

@@ -41,7 +41,7 @@ void Timeout::enter(std::optional<Duration> delay)
     m_task = task;
     m_cancelling = m_task.cancelling();
     if (delay)
-        m_when = m_task.getLoop().time() + *delay;
+        m_when = deadlineAfter(m_task.getLoop().time(), *delay);
     reschedule(m_when);
 }
 

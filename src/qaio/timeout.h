@@ -154,10 +154,10 @@ using TimeoutBodyResult = AwaitResult<std::invoke_result_t<Body &, Timeout &>>;
 
 /*! Awaits \a aw inline; throws TimeoutError if \a delay passes first. */
 template <Awaitable A>
-Coro<AwaitResult<A>> timeout(std::optional<Duration> delay, A &&aw)
+Coro<AwaitResult<A>> timeout(std::optional<Delay> delay, A &&aw)
 {
     static_assert(TypedFuture<A> || !std::is_lvalue_reference_v<A>, "pass coroutines as rvalues (std::move)");
-    return detail::runWithTimeout<AwaitResult<A>>(std::nullopt, delay,
+    return detail::runWithTimeout<AwaitResult<A>>(std::nullopt, detail::checkedDelay(delay, "delay"),
                                                   detail::AwaitOnce<std::remove_cvref_t<A>>{std::forward<A>(aw)});
 }
 
@@ -173,9 +173,10 @@ Coro<AwaitResult<A>> timeoutAt(std::optional<TimePoint> when, A &&aw)
 /*! Runs the coroutine \a body(timeout) inline under a deadline \a delay from now. */
 template <class Body>
     requires CoroObject<std::invoke_result_t<Body &, Timeout &>>
-Coro<detail::TimeoutBodyResult<Body>> withTimeout(std::optional<Duration> delay, Body body)
+Coro<detail::TimeoutBodyResult<Body>> withTimeout(std::optional<Delay> delay, Body body)
 {
-    return detail::runWithTimeout<detail::TimeoutBodyResult<Body>>(std::nullopt, delay, std::move(body));
+    return detail::runWithTimeout<detail::TimeoutBodyResult<Body>>(std::nullopt, detail::checkedDelay(delay, "delay"),
+                                                                   std::move(body));
 }
 
 /*! Runs the coroutine \a body(timeout) inline under the absolute deadline \a when. */

@@ -106,7 +106,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<T> waitForExpired(F future)
 /*! Waits for \a fs as asyncio.wait() does; see the file documentation. */
 template <class F>
     requires std::derived_from<F, FutureBase>
-Coro<WaitResult<F>> wait(std::vector<F> fs, std::optional<Duration> timeout = std::nullopt,
+Coro<WaitResult<F>> wait(std::vector<F> fs, std::optional<Delay> timeout = std::nullopt,
                          ReturnWhen returnWhen = ReturnWhen::AllCompleted)
 {
     if (fs.empty())
@@ -118,14 +118,15 @@ Coro<WaitResult<F>> wait(std::vector<F> fs, std::optional<Duration> timeout = st
     if (returnWhen != ReturnWhen::FirstCompleted && returnWhen != ReturnWhen::FirstException &&
         returnWhen != ReturnWhen::AllCompleted)
         throw ValueError(QStringLiteral("wait(): Invalid returnWhen value: %1").arg(int(returnWhen)));
-    return detail::waitImpl(std::move(fs), timeout, returnWhen);
+    return detail::waitImpl(std::move(fs), detail::checkedDelay(timeout, "timeout"), returnWhen);
 }
 
 /*! Awaits \a aw with a time limit; see the file documentation. */
 template <Awaitable A>
-Coro<AwaitResult<A>> waitFor(A &&aw, std::optional<Duration> delay)
+Coro<AwaitResult<A>> waitFor(A &&aw, std::optional<Delay> timeout)
 {
     static_assert(TypedFuture<A> || !std::is_lvalue_reference_v<A>, "pass coroutines as rvalues (std::move)");
+    const std::optional<Duration> delay = detail::checkedDelay(timeout, "timeout");
     if (delay && *delay <= Duration::zero()) {
         auto future = ensureFuture(std::forward<A>(aw));
         return detail::waitForExpired<AwaitResult<A>>(std::move(future));

@@ -63,14 +63,27 @@ bool FdWatcher::clear(Direction &d)
 
 void FdWatcher::dispatch(Direction &d)
 {
-    if (!d.registered() || d.dispatching)
+    if (!d.registered())
         return;
+    if (d.dispatching) {
+        // A nested Qt loop opened by the running callback (QDialog::exec()) reports the
+        // descriptor again: it stays ready until that callback returns and consumes it, so
+        // the level-triggered notifier would fire on every pass of the nested loop.
+        d.notifier->setEnabled(false);
+        d.mutedWhileDispatching = true;
+        return;
+    }
     d.dispatching = true;
     m_loop->runIoCallback(d.current);
     d.dispatching = false;
     if (d.next) {
         d.current = std::move(*d.next);
         d.next.reset();
+    }
+    if (d.mutedWhileDispatching) {
+        d.mutedWhileDispatching = false;
+        if (d.registered() && !d.notifier->isEnabled())
+            d.notifier->setEnabled(true);
     }
     // A callback that removed the last registration could not drop this watcher while it
     // ran (removeWatcher() keeps a dispatching one); drop it now, or it would stay in the

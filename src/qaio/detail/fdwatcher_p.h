@@ -21,7 +21,8 @@ namespace qaio::detail {
     queue, so a transport reads the moment the descriptor is readable.
 
     A callback may replace or remove itself (or the other direction) while it runs; the
-    running callable is kept alive until it returns.
+    running callable is kept alive until it returns. A callback is never re-entered: if it
+    opens a nested Qt loop, its direction is muted until it returns.
 */
 class FdWatcher
 {
@@ -52,6 +53,7 @@ private:
         std::optional<Callback> next; // set while `current` runs
         std::unique_ptr<Notifier> notifier;
         bool dispatching = false;
+        bool mutedWhileDispatching = false; // notifier disabled by a re-entrant activation
         bool registered() const noexcept { return next ? bool(*next) : bool(current); }
     };
     void set(Direction &d, QSocketNotifier::Type type, Callback callback);

@@ -27,6 +27,8 @@ public:
     /*! Marks the parked handle \a h ready. False once closed. */
     bool release(HandleImpl *h);
     bool hasWork() const noexcept { return m_hasWork.load(std::memory_order_acquire); }
+    /*! The flag behind hasWork(), for the loop's inline fast path. */
+    const std::atomic<bool> *hasWorkFlag() const noexcept { return &m_hasWork; }
     /*! Moves everything queued into \a pushed and \a released (loop thread). */
     void drain(std::vector<HandleImpl *> &pushed, std::vector<HandleImpl *> &released);
     /*! Refuses further pushes; returns the handles still queued (loop thread). */

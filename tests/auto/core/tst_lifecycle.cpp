@@ -117,6 +117,55 @@ private Q_SLOTS:
         QCOMPARE(message, QStringLiteral("This event loop is already running"));
     }
 
+    // asyncio checks closed / running before ensure_future(): a refused call schedules nothing.
+    void refusedNestedRunUntilCompleteSchedulesNothing()
+    {
+        auto &loop = guard->loop();
+        bool bodyRan = false;
+        auto body = [](bool *ran) -> qaio::Coro<void> {
+            *ran = true;
+            co_return;
+        };
+        QString message;
+        std::size_t tasksAfter = 99, callbacksAfter = 99;
+        loop.callSoon([&] {
+            const std::size_t callbacksBefore = loop.scheduledCallbackCount();
+            try {
+                loop.runUntilComplete(body(&bodyRan));
+            } catch (const qaio::RuntimeError &e) {
+                message = e.message();
+            }
+            tasksAfter = loop.pendingTaskCount();
+            callbacksAfter = loop.scheduledCallbackCount() - callbacksBefore;
+            loop.callLater(10ms, [&] { loop.stop(); }); // give a stray task every chance to run
+        });
+        loop.runForever();
+        QCOMPARE(message, QStringLiteral("This event loop is already running"));
+        QCOMPARE(tasksAfter, std::size_t(0));
+        QCOMPARE(callbacksAfter, std::size_t(0));
+        QVERIFY(!bodyRan);
+    }
+
+    void runUntilCompleteOnClosedLoopSchedulesNothing()
+    {
+        auto &loop = guard->loop();
+        loop.close();
+        bool bodyRan = false;
+        auto body = [](bool *ran) -> qaio::Coro<int> {
+            *ran = true;
+            co_return 1;
+        };
+        QString message;
+        try {
+            loop.runUntilComplete(body(&bodyRan));
+        } catch (const qaio::RuntimeError &e) {
+            message = e.message();
+        }
+        QCOMPARE(message, QStringLiteral("Event loop is closed"));
+        QCOMPARE(loop.pendingTaskCount(), std::size_t(0));
+        QVERIFY(!bodyRan);
+    }
+
     void runUntilCompleteStoppedEarlyThrows()
     {
         auto &loop = guard->loop();

@@ -6,6 +6,7 @@
 
 #include <QtTest/QtTest>
 
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <semaphore>
@@ -436,6 +437,143 @@ private Q_SLOTS:
         });
         loop.runForever();
         QCOMPARE(order, (QStringList{"a", "b"}));
+    }
+
+    // asyncio appends call_soon_threadsafe() to the same ready deque as call_soon()
+    // (CPython's test_call_soon_threadsafe_same_thread).
+    void callSoonThreadsafeOnLoopThreadKeepsOrderWithCallSoon()
+    {
+        auto &loop = guard->loop();
+        QStringList order;
+        loop.callSoonThreadsafe([&] { order << "a"; });
+        loop.callSoon([&] { order << "b"; });
+        loop.callSoonThreadsafe([&] { order << "c"; });
+        loop.callSoon([&] { order << "d"; });
+        loop.runOnce();
+        QCOMPARE(order, (QStringList{"a", "b", "c", "d"}));
+        QCOMPARE(loop.scheduledCallbackCount(), std::size_t(0));
+    }
+
+    // A threadsafe callback that happens-before the loop thread's callSoon() runs first
+    // (CPython's test_call_soon_threadsafe).
+    void callSoonThreadsafeFromOtherThreadBeforeCallSoonRunsFirst()
+    {
+        auto &loop = guard->loop();
+        QStringList order;
+        std::thread producer([&] { loop.callSoonThreadsafe([&] { order << "thread"; }); });
+        producer.join(); // the thread's call happens-before everything below
+        loop.callSoon([&] { order << "soon"; });
+        loop.callSoon([&] { loop.stop(); });
+        loop.runForever();
+        QCOMPARE(order, (QStringList{"thread", "soon"}));
+    }
+
+    // asyncio moves due timers to the ready deque at the start of a tick, behind the
+    // threadsafe callbacks appended before.
+    void callSoonThreadsafeFromOtherThreadRunsBeforeLaterDueTimers()
+    {
+        auto &loop = guard->loop();
+        QStringList order;
+        loop.callLater(-1s, [&] { order << "timer"; });
+        std::thread producer([&] { loop.callSoonThreadsafe([&] { order << "thread"; }); });
+        producer.join();
+        loop.runOnce();
+        QCOMPARE(order, (QStringList{"thread", "timer"}));
+    }
+
+    // Huge delays saturate at the clock's end instead of overflowing into the past.
+    void hugeDelaysNeverRun_data()
+    {
+        QTest::addColumn<int>("which");
+        QTest::newRow("1e10 seconds") << 0;
+        QTest::newRow("1000 years") << 1;
+        QTest::newRow("infinite seconds") << 2;
+        QTest::newRow("infinite chrono duration") << 3;
+        QTest::newRow("callAt(TimePoint::max())") << 4;
+        QTest::newRow("max nanoseconds") << 5;
+    }
+
+    void hugeDelaysNeverRun()
+    {
+        QFETCH(int, which);
+        auto &loop = guard->loop();
+        bool ran = false;
+        auto mark = [&ran] { ran = true; };
+        qaio::TimerHandle handle;
+        switch (which) {
+        case 0: handle = loop.callLater(1e10, mark); break;
+        case 1: handle = loop.callLater(std::chrono::years(1000), mark); break;
+        case 2: handle = loop.callLater(std::numeric_limits<double>::infinity(), mark); break;
+        case 3: handle = loop.callLater(std::chrono::duration<double>(std::numeric_limits<double>::infinity()), mark); break;
+        case 4: handle = loop.callAt(qaio::TimePoint::max(), mark); break;
+        default: handle = loop.callLater(qaio::Duration::max(), mark); break;
+        }
+        QVERIFY(handle.when() > loop.time() + std::chrono::hours(24 * 365));
+        // On the virtual clock an idle loop jumps to the next deadline: it must not jump
+        // to one that saturated.
+        loop.callLater(1h, [&] { loop.stop(); });
+        loop.runForever();
+        QVERIFY(!ran);
+        handle.cancel();
+    }
+
+    void hugeNegativeDelaysRunNow()
+    {
+        auto &loop = guard->loop();
+        QStringList order;
+        loop.callLater(0s, [&] { order << "zero"; });
+        loop.callLater(-std::chrono::years(1000), [&] { order << "ancient"; });
+        loop.callLater(-std::numeric_limits<double>::infinity(), [&] { order << "minus infinity"; });
+        loop.runOnce();
+        QCOMPARE(order, (QStringList{"ancient", "minus infinity", "zero"})); // both saturate: scheduling order
+    }
+
+    void nanDelayIsRefused()
+    {
+        auto &loop = guard->loop();
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        QString message;
+        try {
+            loop.callLater(nan, [] {});
+        } catch (const qaio::ValueError &e) {
+            message = e.message();
+        }
+        QVERIFY2(message.contains(QStringLiteral("delay")) && message.contains(QStringLiteral("NaN")), qPrintable(message));
+        message.clear();
+        try {
+            loop.callLater(std::chrono::duration<double>(nan), [] {});
+        } catch (const qaio::ValueError &e) {
+            message = e.message();
+        }
+        QVERIFY2(message.contains(QStringLiteral("delay")) && message.contains(QStringLiteral("NaN")), qPrintable(message));
+        QCOMPARE(loop.scheduledCallbackCount(), std::size_t(0));
+    }
+
+    // asyncio's TimerHandle orders by when(); a Handle equals only itself.
+    void timerHandlesCompareByWhen()
+    {
+        auto &loop = guard->loop();
+        qaio::TimerHandle early = loop.callLater(1s, [] {});
+        qaio::TimerHandle late = loop.callLater(2s, [] {});
+        qaio::TimerHandle sameTime = loop.callAt(early.when(), [] {});
+        QVERIFY(early < late);
+        QVERIFY(late > early);
+        QVERIFY(early <= late);
+        QVERIFY(late >= early);
+        QVERIFY(!(late < early));
+        QVERIFY(!(early < sameTime) && !(sameTime < early));
+        QVERIFY(!(early <= sameTime)); // asyncio: when < other.when or equal, and they differ
+        QVERIFY(early <= early);
+        QVERIFY(early != sameTime);
+        const qaio::TimerHandle copy = early;
+        QVERIFY(copy == early);
+        qaio::Handle soon = loop.callSoon([] {});
+        qaio::Handle soonCopy = soon;
+        QVERIFY(soon == soonCopy);
+        QVERIFY(soon != qaio::Handle(early));
+        for (qaio::Handle h : {qaio::Handle(early), qaio::Handle(late), qaio::Handle(sameTime), soon})
+            h.cancel();
+        loop.runOnce();
     }
 
     void nonThreadsafeCallsFromOtherThreadThrow_data()

@@ -10,6 +10,8 @@
 
 #include <QtTest/QtTest>
 
+#include <limits>
+
 using namespace std::chrono_literals;
 using namespace nettest;
 
@@ -256,8 +258,17 @@ private Q_SLOTS:
         echo.close(loop);
     }
 
+    void happyEyeballsFailureStartsNextAtOnce_data()
+    {
+        QTest::addColumn<bool>("beyondTheClock");
+        QTest::newRow("1 hour") << false;
+        QTest::newRow("1000 years, saturated") << true;
+    }
+
     void happyEyeballsFailureStartsNextAtOnce()
     {
+        QFETCH(bool, beyondTheClock);
+        const qaio::Delay delay = beyondTheClock ? qaio::Delay(std::chrono::years(1000)) : qaio::Delay(1h);
         auto &loop = guard->loop();
         EchoServer echo(loop);
         RefusingPort refusing;
@@ -269,12 +280,21 @@ private Q_SLOTS:
         // the next attempt without waiting for it.
         const qaio::TimePoint start = loop.time();
         auto transport_protocol = loop.runUntilComplete(
-            loop.createConnection(traceFactory(), QStringLiteral("dual.example"), 1, {.happyEyeballsDelay = 1h}));
+            loop.createConnection(traceFactory(), QStringLiteral("dual.example"), 1, {.happyEyeballsDelay = delay}));
         auto transport = std::move(transport_protocol.first);
         QVERIFY(loop.time() - start < qaio::Duration(1h));
         QCOMPARE(transport->peerAddress(), echo.address);
         finishClient(transport);
         echo.close(loop);
+    }
+
+    void happyEyeballsDelayNaNIsRefused()
+    {
+        auto &loop = guard->loop();
+        const QString message = expectThrow<qaio::ValueError>(guard->loop(),
+            loop.createConnection(traceFactory(), QStringLiteral("dual.example"), 1,
+                                  {.happyEyeballsDelay = std::numeric_limits<double>::quiet_NaN()}));
+        QCOMPARE(message, QStringLiteral("Invalid happyEyeballsDelay: NaN (not a number)"));
     }
 
     void happyEyeballsAllFail()

@@ -9,6 +9,8 @@
 #include <QtCore/QTimer>
 #include <QtTest/QtTest>
 
+#include <limits>
+
 #include <tuple>
 
 using namespace std::chrono_literals;
@@ -255,6 +257,30 @@ private Q_SLOTS:
         loop.callLater(1s, [&] { Q_EMIT e.one(9); });
         QCOMPARE(loop.runUntilComplete(value), 9);
         QCOMPARE(loop.scheduledCallbackCount(), std::size_t(0));
+    }
+
+    void timeoutBeyondTheClockNeverExpires()
+    {
+        auto &loop = guard->loop();
+        Emitter e;
+        qaio::Future<int> value = qaio::signal(&e, &Emitter::one, std::chrono::years(1000));
+        loop.callLater(24h, [&] { Q_EMIT e.one(7); }); // the virtual clock jumps here, not to the saturated deadline
+        QCOMPARE(loop.runUntilComplete(value), 7);
+        QCOMPARE(loop.scheduledCallbackCount(), std::size_t(0));
+        loop.runOnce(); // the done callback that disconnects
+    }
+
+    void timeoutNaNIsRefused()
+    {
+        Emitter e;
+        QString message;
+        try {
+            (void)qaio::signal(&e, &Emitter::one, std::numeric_limits<double>::quiet_NaN());
+        } catch (const qaio::ValueError &error) {
+            message = error.message();
+        }
+        QCOMPARE(message, QStringLiteral("Invalid timeout: NaN (not a number)"));
+        QCOMPARE(e.receiverCount(SIGNAL(one(int))), 0);
     }
 
     void documentationExamples()

@@ -1,0 +1,3 @@
+# tst_nestedloops opens a real QDialog::exec() (offscreen platform): only this test links Qt Widgets.
+find_package(Qt6 6.4 REQUIRED COMPONENTS Widgets)
+target_link_libraries(${name} PRIVATE Qt6::Widgets)
