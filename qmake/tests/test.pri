@@ -1,4 +1,4 @@
-# A Qt Test executable built from $$TEST_SOURCE plus the shared LoopGuard helpers.
+# A Qt Test executable built from $$TEST_SOURCE plus the shared helpers (LoopGuard, LoopTestCase).
 include(../common.pri)
 include(../link.pri)
 TEMPLATE = app
@@ -7,8 +7,8 @@ TARGET = $$replace(TARGET, \\.cpp$, )
 QT += testlib concurrent
 CONFIG += testcase console
 INCLUDEPATH += $$QAIO_ROOT/tests/auto/common
-SOURCES += $$TEST_SOURCE $$QAIO_ROOT/tests/auto/common/loopguard.cpp
-HEADERS += $$QAIO_ROOT/tests/auto/common/loopguard.h
+SOURCES += $$TEST_SOURCE $$QAIO_ROOT/tests/auto/common/loopguard.cpp $$QAIO_ROOT/tests/auto/common/looptestcase.cpp
+HEADERS += $$QAIO_ROOT/tests/auto/common/loopguard.h $$QAIO_ROOT/tests/auto/common/looptestcase.h
 # A test that needs Qt resources has a tst_<name>.qrc next to it (CMake: tst_<name>.extra.cmake).
 TEST_RESOURCES = $$replace(TEST_SOURCE, \\.cpp$, .qrc)
 exists($$TEST_RESOURCES): RESOURCES += $$TEST_RESOURCES

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // Future<T>: states, errors, cancellation, done callbacks and the "never retrieved"
 // report (asyncio test_futures cases).
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
@@ -51,19 +51,11 @@ qaio::Coro<int> trivialTask()
 
 } // namespace
 
-class tst_Future : public QObject
+class tst_Future : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void pendingFutureState()
     {
         auto &loop = guard->loop();

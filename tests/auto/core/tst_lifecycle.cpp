@@ -1,6 +1,6 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // Loop lifecycle: run, stop, close, nested runs (asyncio test_base_events' lifecycle cases).
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
@@ -50,19 +50,11 @@ public:
 
 } // namespace
 
-class tst_Lifecycle : public QObject
+class tst_Lifecycle : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void closeTwiceIsFine()
     {
         auto &loop = guard->loop();

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // Scheduling: the ready queue, ticks, the timer heap, handles, thread-safe scheduling,
 // the exception handler and debug mode (asyncio test_base_events / test_events cases).
-#include "loopguard.h"
+#include "looptestcase.h"
 #include "messagecapture.h"
 
 #include <QtTest/QtTest>
@@ -16,20 +16,14 @@ using namespace std::chrono_literals;
 
 using qaiotest::MessageCapture;
 
-class tst_Scheduling : public QObject
+class tst_Scheduling : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    // Every test runs on a VirtualClock: timer logic is exact and instant.
+    tst_Scheduling() : LoopTestCase(Clock::Virtual) {}
 
 private Q_SLOTS:
-    // Every test runs on a VirtualClock: timer logic is exact and instant.
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void callSoonIsFifo()
     {
         auto &loop = guard->loop();

@@ -4,7 +4,7 @@
 // takes (first step, chained after another task, after a plain callback, eager start,
 // completion), its own running time must be counted. Only lower bounds are asserted:
 // a busy step guarantees them on any machine, however loaded.
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
@@ -40,19 +40,11 @@ qaio::Coro<void> idleSteps(int steps)
 
 } // namespace
 
-class tst_StepTiming : public QObject
+class tst_StepTiming : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void runTimeCoversEveryStep()
     {
         auto &loop = guard->loop();

@@ -2,7 +2,7 @@
 // Task<T> and Coro<T>: cancellation (asyncio's must_cancel / fut_waiter / cancelling /
 // uncancel), introspection, task factories, error reports, awaiting rules
 // (asyncio test_tasks cases).
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
@@ -125,19 +125,13 @@ qaio::Coro<int> consumeUnique(qaio::Task<std::unique_ptr<int>> t)
 
 } // namespace
 
-class tst_Task : public QObject
+class tst_Task : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    tst_Task() : LoopTestCase(Clock::Virtual) {}
 
 private Q_SLOTS:
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void taskRunsAndReturns()
     {
         auto &loop = guard->loop();

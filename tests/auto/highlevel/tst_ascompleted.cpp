@@ -2,26 +2,20 @@
 // asCompleted(): completion order, exceptions in turn, timeout, duplicates, concurrent
 // next() calls (asyncio test_tasks' as_completed cases).
 #include "highlevel_helpers.h"
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
 using namespace std::chrono_literals;
 using hl::msSince;
 
-class tst_AsCompleted : public QObject
+class tst_AsCompleted : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    tst_AsCompleted() : LoopTestCase(Clock::Virtual) {}
 
 private Q_SLOTS:
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void yieldsInCompletionOrder()
     {
         auto &loop = guard->loop();

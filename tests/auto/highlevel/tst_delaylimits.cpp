@@ -3,7 +3,7 @@
 // beyond the clock's range (1000 years, 1e10 s, infinity) saturates and never expires, a
 // NaN is refused with ValueError naming the argument, and nothing is left scheduled.
 #include "highlevel_helpers.h"
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
@@ -39,21 +39,15 @@ QAIO_CORO_NO_SANITIZE_FUNCTION qaio::Coro<QString> sleepNaN()
 
 } // namespace
 
-class tst_DelayLimits : public QObject
+class tst_DelayLimits : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
-
-private Q_SLOTS:
+public:
     // A VirtualClock: an idle loop jumps to the next deadline, so one that saturated and
     // were still reachable would fire at once.
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
+    tst_DelayLimits() : LoopTestCase(Clock::Virtual) {}
 
+private Q_SLOTS:
     void hugeSleepNeverWakes()
     {
         auto &loop = guard->loop();

@@ -2,7 +2,7 @@
 // gather(): result order, first-exception propagation, cancellation both ways,
 // returnExceptions, empty and already-done inputs (asyncio test_tasks' gather cases).
 #include "highlevel_helpers.h"
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
@@ -29,19 +29,13 @@ qaio::Coro<void> noop(int *counter)
 
 } // namespace
 
-class tst_Gather : public QObject
+class tst_Gather : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    tst_Gather() : LoopTestCase(Clock::Virtual) {}
 
 private Q_SLOTS:
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void resultsFollowArgumentOrder()
     {
         auto &loop = guard->loop();

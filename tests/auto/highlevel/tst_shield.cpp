@@ -2,26 +2,20 @@
 // shield(): the outer future is cancelled, the inner operation keeps running and its
 // result stays available (asyncio test_tasks' shield cases).
 #include "highlevel_helpers.h"
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
 using namespace std::chrono_literals;
 using hl::msSince;
 
-class tst_Shield : public QObject
+class tst_Shield : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    tst_Shield() : LoopTestCase(Clock::Virtual) {}
 
 private Q_SLOTS:
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void resultPassesThrough()
     {
         auto &loop = guard->loop();

@@ -2,7 +2,7 @@
 // TaskGroup / withTaskGroup(): asyncio's test_taskgroups cases: all succeed, one or two
 // children fail, the body throws, the parent is cancelled, uncancel bookkeeping.
 #include "highlevel_helpers.h"
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
@@ -27,19 +27,13 @@ qaio::Coro<int> failNow(std::string message)
 
 } // namespace
 
-class tst_TaskGroup : public QObject
+class tst_TaskGroup : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    tst_TaskGroup() : LoopTestCase(Clock::Virtual) {}
 
 private Q_SLOTS:
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void allSucceed()
     {
         auto &loop = guard->loop();

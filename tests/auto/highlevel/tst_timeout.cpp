@@ -2,26 +2,20 @@
 // timeout() / timeoutAt() / withTimeout(): asyncio.timeout() semantics (test_timeouts):
 // expiry, no expiry, outer cancellation wins, reschedule, nesting, cancelling() restored.
 #include "highlevel_helpers.h"
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
 using namespace std::chrono_literals;
 using hl::msSince;
 
-class tst_Timeout : public QObject
+class tst_Timeout : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    tst_Timeout() : LoopTestCase(Clock::Virtual) {}
 
 private Q_SLOTS:
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void expiryThrowsTimeoutError()
     {
         auto &loop = guard->loop();

@@ -3,7 +3,7 @@
 // operation is cancelled and has finished its cleanup before TimeoutError is seen),
 // timeout <= 0, already-done futures, swallowed cancellation (asyncio 3.12 semantics).
 #include "highlevel_helpers.h"
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
@@ -46,21 +46,14 @@ qaio::Coro<int> swallowCancel()
 
 } // namespace
 
-class tst_Wait : public QObject
+class tst_Wait : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    // ---- wait() -------------------------------------------------------------------------
+    tst_Wait() : LoopTestCase(Clock::Virtual) {}
 
 private Q_SLOTS:
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
-    // ---- wait() -------------------------------------------------------------------------
-
     void waitAllCompleted()
     {
         auto &loop = guard->loop();

@@ -4,6 +4,7 @@
 // by name and by socket, refused connections, combined errors, Happy Eyeballs with an
 // address that never answers (a listener with a full accept queue) under a VirtualClock,
 // interleaving, local addresses, cancellation without leaks, and every argument error.
+#include "looptestcase.h"
 #include "nettransport_helpers.h"
 
 #include <qaio/detail/connector_p.h>
@@ -61,10 +62,20 @@ connectOnly(qaio::EventLoop &loop, QString host, quint16 port, qaio::ConnectionO
 
 } // namespace
 
-class tst_Connection : public QObject
+class tst_Connection : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+
+    // A VirtualClock only where a test waits for a timer while connects stay pending
+    // forever (black holes): virtual time jumps to the next timer as soon as nothing is
+    // ready, without waiting for I/O, so tests with I/O that does complete use the real
+    // clock and delays long enough never to expire.
+    Clock clockFor(const QByteArray &name) const override
+    {
+        return name == "happyEyeballsStartsNextAfterDelay" || name == "cancelledConnectLeaksNothing" ? Clock::Virtual
+                                                                                                       : Clock::Real;
+    }
+    void tearDownTest() override { pokeHook() = nullptr; }
 
     void finishClient(std::shared_ptr<qaio::Transport> &transport)
     {
@@ -75,21 +86,6 @@ class tst_Connection : public QObject
     }
 
 private Q_SLOTS:
-    void init()
-    {
-        // A VirtualClock only where a test waits for a timer while connects stay pending
-        // forever (black holes): virtual time jumps to the next timer as soon as nothing
-        // is ready, without waiting for I/O, so tests with I/O that does complete use the
-        // real clock and delays long enough never to expire.
-        const QByteArray name = QTest::currentTestFunction();
-        guard.emplace(name == "happyEyeballsStartsNextAfterDelay" || name == "cancelledConnectLeaksNothing");
-    }
-    void cleanup()
-    {
-        pokeHook() = nullptr;
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
 
     void connectsByAddressAndReturnsTypedProtocol()
     {

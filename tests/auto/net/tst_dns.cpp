@@ -3,7 +3,7 @@
 // resolving never blocks the loop's thread. Only local names are used: localhost from
 // /etc/hosts, address literals, and ".invalid" (RFC 6761: never resolves, answered
 // without any network).
-#include "loopguard.h"
+#include "looptestcase.h"
 #include "netsock_helpers.h"
 
 #include <QtTest/QtTest>
@@ -60,19 +60,11 @@ std::optional<E> errorOf(F &&f)
 
 } // namespace
 
-class tst_Dns : public QObject
+class tst_Dns : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void localhostResolvesToLoopback()
     {
         auto &loop = guard->loop();

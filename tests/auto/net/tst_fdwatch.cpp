@@ -5,7 +5,7 @@
 // "Does not fire" is proven without timing: a second, always-readable descriptor is
 // watched too, and Qt's dispatcher reports every ready descriptor in each poll. While the
 // witness fires N times, a still-registered callback on the other ready fd would fire too.
-#include "loopguard.h"
+#include "looptestcase.h"
 #include "netsock_helpers.h"
 
 #include <QtCore/QEventLoop>
@@ -16,19 +16,11 @@
 
 using qaio::Socket;
 
-class tst_FdWatch : public QObject
+class tst_FdWatch : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void readerFiresWhenDataArrivesAndUntilRemoved()
     {
         auto &loop = guard->loop();

@@ -5,6 +5,7 @@
 // closeClients / abortClients, serveForever and its cancellation, startServing, EMFILE
 // on accept with the one-second back-off (VirtualClock), stale Unix socket files, a
 // throwing protocol factory, and every argument error.
+#include "looptestcase.h"
 #include "nettransport_helpers.h"
 
 #include <QtCore/QFile>
@@ -45,10 +46,16 @@ int lowestFreeFd()
 
 } // namespace
 
-class tst_Server : public QObject
+class tst_Server : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+
+    Clock clockFor(const QByteArray &name) const override
+    {
+        return name == "emfileOnAcceptBacksOffAndResumes" ? Clock::Virtual : Clock::Real;
+    }
+    void setUpTest() override { watchHandler(guard->loop()); }
+    void tearDownTest() override { pokeHook() = nullptr; }
 
     std::shared_ptr<qaio::Transport> connectClient(const qaio::SocketAddress &address, std::shared_ptr<Trace> trace)
     {
@@ -77,17 +84,6 @@ class tst_Server : public QObject
     }
 
 private Q_SLOTS:
-    void init()
-    {
-        guard.emplace(QByteArray(QTest::currentTestFunction()) == "emfileOnAcceptBacksOffAndResumes");
-        watchHandler(guard->loop());
-    }
-    void cleanup()
-    {
-        pokeHook() = nullptr;
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
 
     void severalHostsEphemeralPorts()
     {

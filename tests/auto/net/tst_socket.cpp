@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // OSError mapping, SocketAddress and Socket: the values every sock* call and transport
 // is built on (CPython's test_socket habits: exact families, lengths, errors).
-#include "loopguard.h"
+#include "looptestcase.h"
 #include "netsock_helpers.h"
 
 #include <QtCore/QTemporaryDir>
@@ -75,19 +75,11 @@ qaio::Coro<Socket> acceptOne(qaio::EventLoop &loop, Socket &listener)
 
 } // namespace
 
-class tst_Socket : public QObject
+class tst_Socket : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     // ---- OSError -----------------------------------------------------------------
     void makeOSErrorMapsErrnoToSubclasses()
     {

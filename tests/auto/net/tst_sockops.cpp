@@ -3,7 +3,7 @@
 // 127.0.0.1 and ::1, Unix paths, UDP, transfers larger than the socket buffers,
 // cancellation, peer resets, sendfile (zero copy and fallback) and argument errors.
 #include "exceptionchecks.h"
-#include "loopguard.h"
+#include "looptestcase.h"
 #include "netsock_helpers.h"
 
 #include <QtCore/QFile>
@@ -172,10 +172,9 @@ QByteArray readAllOf(const QString &path)
 
 } // namespace
 
-class tst_SockOps : public QObject
+class tst_SockOps : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
     void checkExchange(const Exchange &x)
     {
@@ -186,13 +185,6 @@ class tst_SockOps : public QObject
     }
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     // ---- connect / accept ----------------------------------------------------------
     void connectAcceptIPv4()
     {

@@ -3,7 +3,7 @@
 // readexactly, readuntil with one and several separators, limits and overruns, EOF,
 // setException, the one-waiter rule, cancellation without data loss, and flow control
 // against a fake transport. Timeouts run on a VirtualClock.
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <qaio/qaio.h>
 
@@ -91,10 +91,11 @@ QAIO_CORO_NO_SANITIZE_FUNCTION qaio::Coro<void> yieldOnce()
 
 } // namespace
 
-class tst_StreamReader : public QObject
+class tst_StreamReader : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    tst_StreamReader() : LoopTestCase(Clock::Virtual) {}
 
     qaio::EventLoop &loop() { return guard->loop(); }
     /*! Lets every ready task run one step (a pending read reaches its wait). */
@@ -124,12 +125,6 @@ class tst_StreamReader : public QObject
     }
 
 private slots:
-    void init() { guard.emplace(true); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
 
     void limitMustBePositive()
     {

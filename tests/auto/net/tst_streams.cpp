@@ -6,6 +6,7 @@
 // half-close with writeEof(), waitClosed(), client-connected callbacks that raise or
 // return void, sockets given by the caller, and the argument errors. LoopGuard checks
 // fds, tasks and the exception handler at every teardown.
+#include "looptestcase.h"
 #include "nettransport_helpers.h"
 
 #include <QtTest/QtTest>
@@ -471,11 +472,13 @@ QAIO_CORO_NO_SANITIZE_FUNCTION qaio::Coro<QByteArray> leftOpenScenario(std::shar
 
 } // namespace
 
-class tst_Streams : public QObject
+class tst_Streams : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
     std::optional<QTemporaryDir> dir;
+
+    void setUpTest() override { dir.emplace(); }
+    void tearDownTest() override { dir.reset(); }
 
     qaio::EventLoop &loop() { return guard->loop(); }
     QString socketPath() const { return dir->filePath(QStringLiteral("s.sock")); }
@@ -489,17 +492,6 @@ class tst_Streams : public QObject
     }
 
 private slots:
-    void init()
-    {
-        guard.emplace();
-        dir.emplace();
-    }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-        dir.reset();
-    }
 
     void echo_data() { addKinds(); }
     void echo()

@@ -4,6 +4,7 @@
 // sockets, BufferedProtocol, writelines, flow control, pause/resume reading, half-close,
 // peer reset, writes after close, close vs abort, re-entrant close/abort, extraInfo,
 // protocol errors, setProtocol, loop close.
+#include "looptestcase.h"
 #include "nettransport_helpers.h"
 
 #include <QtTest/QtTest>
@@ -125,10 +126,12 @@ public:
 
 } // namespace
 
-class tst_Transport : public QObject
+class tst_Transport : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+
+    void setUpTest() override { watchHandler(guard->loop()); }
+    void tearDownTest() override { pokeHook() = nullptr; }
     QTemporaryDir tmp;
 
     std::shared_ptr<qaio::Server> startServer(Kind kind, qaio::ProtocolFactory factory)
@@ -193,18 +196,6 @@ class tst_Transport : public QObject
     }
 
 private Q_SLOTS:
-    void init()
-    {
-        guard.emplace();
-        watchHandler(guard->loop());
-    }
-    void cleanup()
-    {
-        pokeHook() = nullptr;
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void echoAndCallOrder_data() { addKinds(); }
     void echoAndCallOrder()
     {

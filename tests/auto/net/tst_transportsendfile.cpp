@@ -3,6 +3,7 @@
 // the write buffer drained, order with earlier writes, offset and count, writes refused
 // meanwhile, the read/write fallback for a file without a descriptor (a Qt resource),
 // a peer reset during the transfer, and the argument errors.
+#include "looptestcase.h"
 #include "nettransport_helpers.h"
 
 #include <QtCore/QFile>
@@ -26,10 +27,9 @@ QAIO_CORO_NO_SANITIZE_FUNCTION qaio::Coro<qint64> sendfileOf(qaio::EventLoop &lo
 
 } // namespace
 
-class tst_TransportSendfile : public QObject
+class tst_TransportSendfile : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
     TraceList serverTraces;
     std::shared_ptr<qaio::Server> server;
 
@@ -60,16 +60,14 @@ class tst_TransportSendfile : public QObject
         return content;
     }
 
-private Q_SLOTS:
-    void init()
+    void setUpTest() override
     {
-        guard.emplace();
         watchHandler(guard->loop());
         serverTraces = makeTraceList();
         auto &loop = guard->loop();
         server = loop.runUntilComplete(loop.createServer(recordingFactory<TraceProtocol>(serverTraces), {"127.0.0.1"}, 0));
     }
-    void cleanup()
+    void tearDownTest() override
     {
         pokeHook() = nullptr;
         if (server && !guard->loop().isClosed()) {
@@ -79,10 +77,9 @@ private Q_SLOTS:
         }
         server.reset();
         serverTraces.reset();
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
     }
 
+private Q_SLOTS:
     void nativeAfterBufferedWrites()
     {
         auto &loop = guard->loop();

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // AsyncGenerator<T>: iteration, aclose(), GeneratorExit, shutdownAsyncgens() (asyncio's
 // test_asyncgen cases that apply to C++).
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtTest/QtTest>
 
@@ -248,19 +248,13 @@ qaio::Coro<int> sumFirstThree(QStringList *log)
 
 } // namespace
 
-class tst_AsyncGen : public QObject
+class tst_AsyncGen : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+public:
+    tst_AsyncGen() : LoopTestCase(Clock::Virtual) {} // virtual clock: the sleeps below take no real time
 
 private Q_SLOTS:
-    void init() { guard.emplace(true); } // virtual clock: the sleeps below take no real time
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void iterateToTheEnd()
     {
         auto &loop = guard->loop();

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // The loop inside Qt: plain exec(), nested QEventLoops, fairness towards Qt's own events,
 // FIFO order while Qt events interleave.
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QEventLoop>
@@ -62,19 +62,11 @@ qaio::Coro<void> runsWhileNested(QStringList *log, QEventLoop **nested, qaio::Ta
 
 } // namespace
 
-class tst_Integration : public QObject
+class tst_Integration : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void callbacksRunUnderPlainExec()
     {
         auto &loop = guard->loop();

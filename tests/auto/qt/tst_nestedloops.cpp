@@ -6,7 +6,7 @@
 // offscreen platform), the rest of qaio keeps being served inside it: timers and a
 // sleeping task, ready callbacks, threadsafe callbacks, fd readiness; the task whose step
 // opened it is not re-entered, and the descriptor whose callback opened it does not spin.
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtCore/QEventLoop>
 #include <QtCore/QPointer>
@@ -177,19 +177,11 @@ qaio::Coro<void> stepThatNests(NestedRun *nested, QStringList *log)
 
 } // namespace
 
-class tst_NestedLoops : public QObject
+class tst_NestedLoops : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void everythingKeepsRunningInsideNestedLoop_data()
     {
         QTest::addColumn<int>("entryValue");

@@ -1,6 +1,6 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // qaio::qfuture(): awaiting QFutures (QtConcurrent::run, QPromise, QFutureInterface).
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QCryptographicHash>
@@ -40,10 +40,9 @@ static qaio::Coro<QByteArray> digest(QByteArray data)
     co_return hash;
 }
 
-class tst_QFuture : public QObject
+class tst_QFuture : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
     void initTestCase()
@@ -53,12 +52,6 @@ private Q_SLOTS:
         QThreadPool::globalInstance()->setMaxThreadCount(1);
         QThreadPool::globalInstance()->setExpiryTimeout(-1);
         QtConcurrent::run([] {}).waitForFinished();
-    }
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
     }
 
     void concurrentRunResult()

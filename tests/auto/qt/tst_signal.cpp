@@ -1,6 +1,6 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // qaio::signal(): awaiting Qt signals (arguments, sender destruction, threads, cancellation).
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtCore/QProcess>
 #include <QtCore/QThread>
@@ -77,18 +77,16 @@ static qaio::Coro<int> countTimeouts(QTimer *timer, int wanted)
     co_return wanted;
 }
 
-class tst_Signal : public QObject
+class tst_Signal : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
+
+    Clock clockFor(const QByteArray &name) const override
+    {
+        return name.startsWith("timeout") ? Clock::Virtual : Clock::Real;
+    }
 
 private Q_SLOTS:
-    void init() { guard.emplace(QByteArray(QTest::currentTestFunction()).startsWith("timeout")); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
 
     void noArguments()
     {

@@ -1,6 +1,6 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // Loops in QThreads, callSoonThreadsafe across threads, runInExecutor and executors.
-#include "loopguard.h"
+#include "looptestcase.h"
 
 #include <QtCore/QSemaphore>
 #include <QtCore/QThread>
@@ -96,19 +96,11 @@ qaio::Coro<bool> shutDownThenReport(qaio::EventLoop *loop, const std::atomic<boo
 
 } // namespace
 
-class tst_Threads : public QObject
+class tst_Threads : public LoopTestCase
 {
     Q_OBJECT
-    std::optional<LoopGuard> guard;
 
 private Q_SLOTS:
-    void init() { guard.emplace(); }
-    void cleanup()
-    {
-        QVERIFY2(guard->finish(), qPrintable(guard->failure()));
-        guard.reset();
-    }
-
     void loopPerQThreadFromRun()
     {
         LoopThread worker;
