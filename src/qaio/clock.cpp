@@ -7,11 +7,9 @@ namespace qaio {
 
 Clock::~Clock() = default;
 
-Duration Delay::toDuration(const char *argument) const
+void Delay::throwNaN(const char *argument)
 {
-    if (m_nan)
-        throw ValueError(QStringLiteral("Invalid %1: NaN (not a number)").arg(QLatin1String(argument)));
-    return m_value;
+    throw ValueError(QStringLiteral("Invalid %1: NaN (not a number)").arg(QLatin1String(argument)));
 }
 
 } // namespace qaio

@@ -76,9 +76,15 @@ public:
     bool isNaN() const noexcept { return m_nan; }
     /*! The delay, saturated. Throws ValueError("Invalid <argument>: NaN (not a number)")
         for a NaN. */
-    QAIO_EXPORT Duration toDuration(const char *argument) const;
+    Duration toDuration(const char *argument) const
+    {
+        if (m_nan)
+            throwNaN(argument);
+        return m_value;
+    }
 
 private:
+    [[noreturn]] QAIO_EXPORT static void throwNaN(const char *argument);
     // In double, as std::chrono::ceil would compute it; 2^63 and -2^63 are exact there.
     void setNanoseconds(double ns) noexcept
     {
@@ -88,8 +94,14 @@ private:
             m_value = Duration::max();
         else if (ns <= static_cast<double>(Duration::min().count()))
             m_value = Duration::min();
-        else
-            m_value = Duration(static_cast<Duration::rep>(std::ceil(ns)));
+        else {
+            // Rounded up without std::ceil (a libm call where SSE4.1 is not assumed):
+            // the conversion truncates toward zero, which is already up for negatives.
+            auto count = static_cast<Duration::rep>(ns);
+            if (static_cast<double>(count) < ns)
+                ++count;
+            m_value = Duration(count);
+        }
     }
 
     Duration m_value{};

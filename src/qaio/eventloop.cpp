@@ -334,13 +334,14 @@ void EventLoop::runTick()
     // them to the ready deque as they arrive, and moves due timers at the tick's start.
     if (m_inbox->hasWork())
         drainInbox();
-    moveExpiredTimers();
+    if (!m_timers.empty())
+        moveExpiredTimers();
     // Any callback of this tick may open a nested Qt loop (QDialog::exec()). That loop must
     // find the next tick's wake posted and the next deadline armed, or it serves neither
     // until it ends: a timer event stops Qt's timer before its batch runs.
     if (!m_ready.empty() && !m_wakePending)
         postWake();
-    if (!m_driver->timer.isActive())
+    if (!m_timers.empty() && !m_driver->timer.isActive())
         armTimer();
     std::size_t todo = m_ready.size();
     const std::uint64_t generation = ++m_tickGeneration;
