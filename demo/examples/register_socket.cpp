@@ -55,8 +55,8 @@ qaio::Coro<int> mainCoro()
     qaio::Socket &rsock = sockets.first;
     qaio::Socket &wsock = sockets.second;
 
-    // Register the socket to wait for data. (With g++ 12, keep lambdas out of co_await
-    // expressions: GCC destroys such temporaries twice. Make the call, then await it.)
+    // Register the socket to wait for data. (Make the call, then await it: g++ 12,
+    // docs/toolchains.md.)
     auto factory = [onConLost] { return std::make_unique<MyProtocol>(onConLost); };
     auto connecting = loop.createConnection(factory, {.sock = std::move(rsock)});
     auto [transport, protocol] = co_await std::move(connecting);

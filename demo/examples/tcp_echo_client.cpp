@@ -58,8 +58,7 @@ qaio::Coro<int> runClient(quint16 port)
     const QByteArray message("Hello World!");
 
     auto factory = [message, onConLost] { return std::make_unique<EchoClientProtocol>(message, onConLost); };
-    // With g++ 12, keep lambdas out of co_await expressions (GCC destroys such
-    // temporaries twice): make the call first, then await it.
+    // Make the call first, then await it (g++ 12: docs/toolchains.md).
     auto connecting = loop.createConnection(factory, QStringLiteral("127.0.0.1"), port);
     auto [transport, protocol] = co_await std::move(connecting);
 

@@ -62,8 +62,7 @@ qaio::Coro<int> serve(quint16 port, bool once)
                 served.setResult();
         });
     };
-    // With g++ 12, keep lambdas and braced lists out of co_await expressions (GCC
-    // destroys such temporaries twice): make the call first, then await it.
+    // Make the call first, then await it (g++ 12: docs/toolchains.md).
     const QStringList hosts{QStringLiteral("127.0.0.1")};
     qaio::Coro<std::shared_ptr<qaio::Server>> starting = loop.createServer(factory, hosts, port);
     std::shared_ptr<qaio::Server> server = co_await std::move(starting);

@@ -12,17 +12,6 @@ namespace detail {
 
 namespace {
 
-bool isGeneratorExit(const std::exception_ptr &error) noexcept
-{
-    try {
-        std::rethrow_exception(error);
-    } catch (const GeneratorExit &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 // Resumes the body from aclose(); control comes back at its next co_yield or its end.
 struct ResumeBody
 {
@@ -133,7 +122,7 @@ Coro<void> AsyncGenBase::aclose(AsyncGenRef ref)
     if (gen->yieldedWhileClosing)
         throw RuntimeError("async generator ignored GeneratorExit");
     std::exception_ptr error = std::exchange(gen->error, nullptr);
-    if (error && !isGeneratorExit(error))
+    if (error && !holds<GeneratorExit>(error))
         std::rethrow_exception(error);
 }
 

@@ -85,9 +85,8 @@ QString messageOf(const std::exception_ptr &error)
 
 // asyncio's _create_connection_transport(): the protocol, the transport, and the wait for
 // connectionMade() (a cancelled wait closes the transport).
-Coro<std::pair<std::shared_ptr<Transport>, BaseProtocol *>> makeConnection(EventLoop &loop, Socket sock,
-                                                                           ProtocolFactory factory,
-                                                                           SocketAddress peer = {})
+Coro<Connection<BaseProtocol>> makeConnection(EventLoop &loop, Socket sock, ProtocolFactory factory,
+                                             SocketAddress peer = {})
 {
     std::unique_ptr<BaseProtocol> protocol = factory();
     BaseProtocol *made = protocol.get();
@@ -107,7 +106,7 @@ Coro<std::pair<std::shared_ptr<Transport>, BaseProtocol *>> makeConnection(Event
                                               .arg(transport->localAddress().toString(),
                                                    transport->peerAddress().toString());
     BaseProtocol *current = transport->protocol() == made ? made : nullptr;
-    co_return std::pair<std::shared_ptr<Transport>, BaseProtocol *>{std::move(transport), current};
+    co_return Connection<BaseProtocol>{std::move(transport), current};
 }
 
 } // namespace
@@ -131,8 +130,8 @@ Coro<EventLoop::ErasedConnection> EventLoop::createConnectionImpl(ProtocolFactor
     if (address) {
         if (options.sock.isValid())
             throw ValueError("host/port and sock can not be specified at the same time");
-        // Coroutine calls with non-trivial arguments are made outside co_await (GCC 12
-        // destroys such temporaries twice inside a co_await expression).
+        // Coroutine calls with non-trivial arguments are made outside co_await
+        // (docs/toolchains.md).
         Coro<std::vector<AddrInfo>> resolving =
             detail::resolveStream(*this, address->host, address->port, options.family, options.proto, options.flags);
         std::vector<AddrInfo> infos = co_await std::move(resolving);

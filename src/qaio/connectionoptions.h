@@ -18,10 +18,8 @@
     auto [t2, p2] = co_await std::move(connecting);
     \endcode
 
-    With g++ 12, build lambdas with captures, designated initializers and braced lists
-    into named variables (or make the call a statement of its own, as above) instead of
-    writing them inside a \c co_await expression: GCC 12 destroys such aggregate
-    temporaries twice there (memory corruption; clang 14 is fine).
+    With g++ 12, make the call a statement of its own, as above, when its arguments hold
+    lambdas, designated initializers or braced lists (docs/toolchains.md).
 
     TLS: the \c ssl, \c serverHostname, \c sslHandshakeTimeout and \c sslShutdownTimeout
     fields are the extension point of the TLS issue. Until TLS lands, setting \c ssl makes
@@ -56,9 +54,16 @@ using ProtocolFactory = std::function<std::unique_ptr<BaseProtocol>()>;
 
 /*! What createConnection() returns: the transport, and the protocol the factory made
     (owned by the transport; valid while you hold the transport and until
-    Transport::setProtocol() replaces it). */
+    Transport::setProtocol() replaces it).
+    \code
+    auto [transport, protocol] = co_await loop.createConnection(factory, host, port);
+    \endcode */
 template <class P>
-using Connection = std::pair<std::shared_ptr<Transport>, P *>;
+struct Connection
+{
+    std::shared_ptr<Transport> transport;
+    P *protocol = nullptr;
+};
 
 /*! A host name or address literal and a port, resolved like asyncio's (host, port). */
 struct HostAndPort

@@ -70,17 +70,4 @@ QString describeException(const std::exception_ptr &error)
     }
 }
 
-bool isCancelledError(const std::exception_ptr &error) noexcept
-{
-    if (!error)
-        return false;
-    try {
-        std::rethrow_exception(error);
-    } catch (const CancelledError &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 } // namespace qaio

@@ -113,7 +113,29 @@ private:
 /*! Returns "TypeName: message" for logging an exception_ptr; never throws. */
 QAIO_EXPORT QString describeException(const std::exception_ptr &error);
 
-/*! True when \a error holds a qaio::CancelledError. */
-QAIO_EXPORT bool isCancelledError(const std::exception_ptr &error) noexcept;
+/*! True when \a error holds an exception of type \a E or derived from it (false for a
+    null \a error). Never throws.
+    \code
+    if (qaio::holds<qaio::ConnectionResetError>(future.exception())) reconnect();
+    \endcode */
+template <class E>
+bool holds(const std::exception_ptr &error) noexcept
+{
+    if (!error)
+        return false;
+    try {
+        std::rethrow_exception(error);
+    } catch (const E &) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+/*! True when \a error holds a qaio::CancelledError (holds<CancelledError>()). */
+inline bool isCancelledError(const std::exception_ptr &error) noexcept
+{
+    return holds<CancelledError>(error);
+}
 
 } // namespace qaio

@@ -265,8 +265,7 @@ public:
     // The protocol factory is any callable returning std::unique_ptr<P>, P a qaio::Protocol
     // or qaio::BufferedProtocol; the connection functions return the transport and the P*
     // the factory made (owned by the transport). Implemented in connection.cpp, server.cpp.
-    // With g++ 12, pass lambdas with captures and option structs as named variables, not
-    // written inside the co_await expression (see connectionoptions.h).
+    // With g++ 12, make these calls statements of their own (docs/toolchains.md).
     /*! Opens a stream connection to \a host : \a port (asyncio's create_connection()).
         The host is resolved without blocking; every address is tried in turn (or raced,
         see ConnectionOptions::happyEyeballsDelay) and every failed socket closed. When all
@@ -421,7 +420,7 @@ private:
     void claimTransportFd(qintptr fd, const BaseTransport *transport);
     void releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept;
     void runIoCallback(const std::function<void()> &callback) noexcept;
-    using ErasedConnection = std::pair<std::shared_ptr<Transport>, BaseProtocol *>;
+    using ErasedConnection = Connection<BaseProtocol>;
     Coro<ErasedConnection> createConnectionImpl(ProtocolFactory factory, std::optional<HostAndPort> address,
                                                 ConnectionOptions options);
     Coro<ErasedConnection> createUnixConnectionImpl(ProtocolFactory factory, std::optional<SocketAddress> address,
@@ -639,13 +638,13 @@ auto EventLoop::runInExecutor(Executor *executor, F fn) -> Future<std::invoke_re
 namespace detail {
 // Gives the type-erased connection back its protocol type. Each public connection template
 // below only builds the erased call (a lazy coroutine, so nothing runs yet) and hands it
-// here: no co_await inside an expression with temporaries (GCC 12, see DESIGN.md).
+// here: no co_await inside an expression with temporaries (docs/toolchains.md).
 template <class P>
-QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<P>> typedConnection(Coro<std::pair<std::shared_ptr<Transport>, BaseProtocol *>> inner)
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<P>> typedConnection(Coro<Connection<BaseProtocol>> inner)
 {
     static_assert(isStreamProtocol<P>, "the protocol factory must make a qaio::Protocol or qaio::BufferedProtocol");
     auto made = co_await std::move(inner);
-    co_return Connection<P>{std::move(made.first), static_cast<P *>(made.second)};
+    co_return Connection<P>{std::move(made.transport), static_cast<P *>(made.protocol)};
 }
 } // namespace detail
 

@@ -29,9 +29,8 @@
 
     The loop is getEventLoop(): call qfuture() on the loop's thread.
 
-    With g++ 12, do not write a lambda that captures anything inside a \c co_await
-    expression (\c{co_await qaio::qfuture(QtConcurrent::run([data] {...}))}): that compiler
-    destroys the lambda's captures twice. Make the future in a statement of its own, as below.
+    With g++ 12, make the future in a statement of its own, as below, rather than inside
+    the \c co_await expression (docs/toolchains.md).
 
     \code
     qaio::Coro<QByteArray> digest(QByteArray data)

@@ -343,7 +343,7 @@ Coro<std::shared_ptr<Server>> EventLoop::createServer(ProtocolFactory protocolFa
         hosts << QString(); // all interfaces
     std::vector<AddrInfo> infos;
     for (const QString &host : hosts) {
-        // Outside co_await: GCC 12 destroys a co_awaited call's temporaries twice.
+        // Outside co_await: docs/toolchains.md (g++ 12).
         Coro<std::vector<AddrInfo>> resolving = detail::resolveStream(*this, host, port, options.family, 0, options.flags);
         std::vector<AddrInfo> resolved = co_await std::move(resolving);
         if (resolved.empty())

@@ -22,7 +22,7 @@
 
     \code
     auto factory = [] { return std::make_unique<EchoServer>(); };
-    const QStringList hosts{"127.0.0.1"};   // g++ 12: no braced list inside co_await
+    const QStringList hosts{"127.0.0.1"};   // named, not inside co_await: docs/toolchains.md
     std::shared_ptr<qaio::Server> server = co_await loop.createServer(factory, hosts, 8888);
     qDebug() << "serving on" << server->sockets().front().localAddress().toString();
     co_await server->serveForever();   // until cancelled; then closed and waited for

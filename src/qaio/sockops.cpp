@@ -268,8 +268,7 @@ Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(QString host, QString service
 {
     if (host.isEmpty() && service.isEmpty())
         throw ValueError("getaddrinfo(): host and service cannot both be empty");
-    // Named future, no temporary lambda inside the co_await: g++ 12 destroyed that lambda
-    // (and its captured QStrings) twice in `co_return co_await runInExecutor([..] {..})`.
+    // Named future, no temporary lambda inside the co_await (docs/toolchains.md).
     Future<std::vector<AddrInfo>> resolved =
         runInExecutor([host, service, hints] { return sys::resolveBlocking(host, service, hints); });
     std::vector<AddrInfo> infos = co_await resolved;

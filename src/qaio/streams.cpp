@@ -62,7 +62,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<StreamPair> openConnection(QString host, qui
     PendingStream pending(loop, streamOptions);
     auto connecting = loop.createConnection(pending.factory(), std::move(host), port, std::move(options));
     auto connection = co_await std::move(connecting);
-    co_return pending.finish(connection.first);
+    co_return pending.finish(connection.transport);
 }
 
 QAIO_CORO_NO_SANITIZE_FUNCTION Coro<StreamPair> openConnection(ConnectionOptions options, StreamOptions streamOptions)
@@ -71,7 +71,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<StreamPair> openConnection(ConnectionOptions
     PendingStream pending(loop, streamOptions);
     auto connecting = loop.createConnection(pending.factory(), std::move(options));
     auto connection = co_await std::move(connecting);
-    co_return pending.finish(connection.first);
+    co_return pending.finish(connection.transport);
 }
 
 QAIO_CORO_NO_SANITIZE_FUNCTION Coro<StreamPair> openUnixConnection(QString path, UnixConnectionOptions options,
@@ -81,7 +81,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<StreamPair> openUnixConnection(QString path,
     PendingStream pending(loop, streamOptions);
     auto connecting = loop.createUnixConnection(pending.factory(), std::move(path), std::move(options));
     auto connection = co_await std::move(connecting);
-    co_return pending.finish(connection.first);
+    co_return pending.finish(connection.transport);
 }
 
 QAIO_CORO_NO_SANITIZE_FUNCTION Coro<StreamPair> openUnixConnection(UnixConnectionOptions options,
@@ -91,7 +91,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<StreamPair> openUnixConnection(UnixConnectio
     PendingStream pending(loop, streamOptions);
     auto connecting = loop.createUnixConnection(pending.factory(), std::move(options));
     auto connection = co_await std::move(connecting);
-    co_return pending.finish(connection.first);
+    co_return pending.finish(connection.transport);
 }
 
 namespace detail {

@@ -48,10 +48,8 @@
     co_await writer->waitClosed();
     \endcode
 
-    With g++ 12, keep lambdas (the callable above), designated initializers and braced
-    lists out of the co_await expression: make the call a statement of its own, then
-    await the Coro it returns (GCC 12 destroys such temporaries twice; see
-    connectionoptions.h). Plain arguments such as a host and a port are fine.
+    With g++ 12, make the call a statement of its own, as above, when its arguments hold
+    lambdas, designated initializers or braced lists (docs/toolchains.md).
 
     Errors: everything createConnection(), createServer() and their Unix variants throw
     (OSError subclasses, ValueError for conflicting options, NotImplementedError for TLS

@@ -43,8 +43,7 @@ qaio::Coro<int> serve(quint16 port, bool once)
         if (once && !served.done())
             served.setResult();
     };
-    // With g++ 12, keep lambdas out of co_await expressions (GCC destroys such temporaries
-    // twice): make the call first, then await it.
+    // Make the call first, then await it (g++ 12: docs/toolchains.md).
     auto starting = qaio::startServer(handler, QStringLiteral("127.0.0.1"), port);
     std::shared_ptr<qaio::Server> server = co_await std::move(starting);
 

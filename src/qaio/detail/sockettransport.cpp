@@ -72,17 +72,6 @@ private:
     char *m_data = nullptr;
 };
 
-bool isOSError(const std::exception_ptr &error)
-{
-    try {
-        std::rethrow_exception(error);
-    } catch (const OSError &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 } // namespace
 
 // Protocols replaced by setProtocol() during one of their own callbacks are destroyed
@@ -734,7 +723,7 @@ void SocketTransport::fatalError(std::exception_ptr error, const QString &messag
     // asyncio logs OSErrors (a reset peer, ...) only in debug mode: they end the
     // connection and reach the protocol through connectionLost(). Anything else is a bug
     // worth the exception handler.
-    if (isOSError(error)) {
+    if (holds<OSError>(error)) {
         if (m_loop.getDebug())
             qCDebug(lcQaioDebug).noquote() << message << describeException(error);
     } else {
@@ -914,7 +903,7 @@ Coro<qint64> SocketTransport::sendfileNative(QFile &file, qint64 offset, std::op
         resumeReading();
     if (failure) {
         // An OSError from sendfile(2) is a connection error like any other write error.
-        if (isOSError(failure) && m_state == State::Open)
+        if (holds<OSError>(failure) && m_state == State::Open)
             forceClose(failure);
         std::rethrow_exception(failure);
     }

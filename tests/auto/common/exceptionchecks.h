@@ -7,21 +7,6 @@
 
 namespace qaiotest {
 
-/*! Whether \a error holds an exception of type \a E (or derived from it). */
-template <class E>
-bool holds(const std::exception_ptr &error)
-{
-    if (!error)
-        return false;
-    try {
-        std::rethrow_exception(error);
-    } catch (const E &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 /*! The message of the \a E held by \a error; empty if it holds something else. */
 template <class E>
 QString exceptionMessage(const std::exception_ptr &error)

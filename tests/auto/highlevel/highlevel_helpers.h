@@ -7,7 +7,7 @@
 // Inline coroutines carry QAIO_CORO_NO_SANITIZE_FUNCTION (clang + UBSan backend bug).
 //
 // Qt Test's QVERIFY/QCOMPARE `return` on failure, which a coroutine cannot do, and they
-// put their argument in an `if` condition (GCC bug 106188 with co_await). So coroutines
+// put their argument in an `if` condition (docs/toolchains.md). So coroutines
 // only record what happened; the test function checks it after the loop ran.
 
 #include <qaio/qaio.h>

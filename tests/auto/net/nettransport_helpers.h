@@ -285,7 +285,7 @@ inline qaio::AddrInfo addrInfo(const qaio::SocketAddress &address)
 }
 
 using qaiotest::exceptionMessage;
-using qaiotest::holds;
+using qaio::holds;
 
 using qaiotest::MessageCapture;
 

@@ -53,11 +53,10 @@ struct ResolveOverride
 QAIO_CORO_NO_SANITIZE_FUNCTION qaio::Coro<std::shared_ptr<qaio::Transport>>
 connectOnly(qaio::EventLoop &loop, QString host, quint16 port, qaio::ConnectionOptions options)
 {
-    // The call is a statement of its own: GCC 12 destroys temporaries of a call made inside
-    // a co_await expression twice.
+    // The call is a statement of its own (docs/toolchains.md).
     auto connecting = loop.createConnection(traceFactory(), host, port, std::move(options));
     auto connection = co_await std::move(connecting);
-    co_return connection.first;
+    co_return connection.transport;
 }
 
 } // namespace
@@ -94,8 +93,8 @@ private Q_SLOTS:
         auto trace = std::make_shared<Trace>();
         auto transport_protocol =
             loop.runUntilComplete(loop.createConnection(traceFactory(trace), QStringLiteral("127.0.0.1"), echo.address.port()));
-        auto transport = std::move(transport_protocol.first);
-        auto protocol = std::move(transport_protocol.second);
+        auto transport = std::move(transport_protocol.transport);
+        auto protocol = transport_protocol.protocol;
         static_assert(std::is_same_v<decltype(protocol), TraceProtocol *>);
         QCOMPARE(protocol->trace, trace);
         QCOMPARE(transport->peerAddress(), echo.address);
@@ -117,7 +116,7 @@ private Q_SLOTS:
             MessageCapture capture;
             auto transport_protocol =
                 loop.runUntilComplete(loop.createConnection(traceFactory(trace), QStringLiteral("127.0.0.1"), echo.address.port()));
-            auto transport = std::move(transport_protocol.first);
+            auto transport = std::move(transport_protocol.transport);
             runUntil(loop, [&] { return echo.traces->size() == 1; });
             finishClient(transport);
             logged = capture.messages();
@@ -148,7 +147,7 @@ private Q_SLOTS:
         auto trace = std::make_shared<Trace>();
         auto transport_protocol = loop.runUntilComplete(loop.createConnection(
             traceFactory(trace), QStringLiteral("localhost"), echo.address.port(), {.family = qaio::AddressFamily::IPv4}));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         QCOMPARE(transport->peerAddress(), echo.address);
         finishClient(transport);
         echo.close(loop);
@@ -163,7 +162,7 @@ private Q_SLOTS:
         auto trace = std::make_shared<Trace>();
         auto transport_protocol =
             loop.runUntilComplete(loop.createConnection(traceFactory(trace), QStringLiteral("::1"), echo.address.port()));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         QCOMPARE(transport->peerAddress().family(), qaio::AddressFamily::IPv6);
         transport->write("six");
         runUntil(loop, [&] { return trace->received == "six"; });
@@ -192,7 +191,7 @@ private Q_SLOTS:
         const int fds = LoopGuard::openFdCount();
         auto transport_protocol =
             loop.runUntilComplete(loop.createConnection(traceFactory(), QStringLiteral("two.example"), 1));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         QCOMPARE(transport->peerAddress(), echo.address);
         // Ours and the server's side if accepted yet: the refused socket is closed.
         QCOMPARE(LoopGuard::openFdCount(), fds + 1 + int(echo.server->clientCount()));
@@ -244,7 +243,7 @@ private Q_SLOTS:
         const qaio::TimePoint start = loop.time();
         auto transport_protocol = loop.runUntilComplete(
             loop.createConnection(traceFactory(), QStringLiteral("dual.example"), 1, {.happyEyeballsDelay = 250ms}));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         // The first address never answered: the second attempt started after exactly the
         // delay (virtual time) and won; the pending attempt's socket was closed.
         QCOMPARE(loop.time() - start, qaio::Duration(250ms));
@@ -277,7 +276,7 @@ private Q_SLOTS:
         const qaio::TimePoint start = loop.time();
         auto transport_protocol = loop.runUntilComplete(
             loop.createConnection(traceFactory(), QStringLiteral("dual.example"), 1, {.happyEyeballsDelay = delay}));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         QVERIFY(loop.time() - start < qaio::Duration(1h));
         QCOMPARE(transport->peerAddress(), echo.address);
         finishClient(transport);
@@ -416,7 +415,7 @@ private Q_SLOTS:
         auto transport_protocol = loop.runUntilComplete(loop.createConnection(
             traceFactory(), QStringLiteral("127.0.0.1"), echo.address.port(),
             {.localAddr = qaio::HostAndPort{QStringLiteral("127.0.0.1"), localPort}}));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         QCOMPARE(transport->localAddress(), qaio::SocketAddress(QHostAddress(QHostAddress::LocalHost), localPort));
         finishClient(transport);
         echo.close(loop);
@@ -438,7 +437,7 @@ private Q_SLOTS:
         const qintptr fd = rsock.fileno();
         auto trace = std::make_shared<Trace>();
         auto transport_protocol = loop.runUntilComplete(loop.createConnection(traceFactory(trace), {.sock = std::move(rsock)}));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         QCOMPARE(transport->socketDescriptor(), fd);
         wsock.send("abc");
         wsock.close();
@@ -461,7 +460,7 @@ private Q_SLOTS:
         auto trace = std::make_shared<Trace>();
         auto transport_protocol = loop.runUntilComplete(loop.connectAcceptedSocket(
             [trace] { return std::make_unique<EchoProtocol>(trace); }, std::move(accepted)));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         QCOMPARE(transport->peerAddress(), peer);
         loop.runUntilComplete(loop.sockSendall(client, "echo"));
         const QByteArray echoed = loop.runUntilComplete(loop.sockRecv(client, 16));
@@ -479,7 +478,7 @@ private Q_SLOTS:
         auto server = loop.runUntilComplete(loop.createUnixServer(recordingFactory<EchoProtocol>(traces), path));
         auto trace = std::make_shared<Trace>();
         auto transport_protocol = loop.runUntilComplete(loop.createUnixConnection(traceFactory(trace), path));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         QCOMPARE(transport->peerAddress().path(), path);
         transport->write("over unix");
         runUntil(loop, [&] { return trace->received == "over unix"; });
@@ -490,17 +489,17 @@ private Q_SLOTS:
             loop.createUnixServer(recordingFactory<EchoProtocol>(traces), QString(QChar(0)) + QString::fromUtf8(name)));
         auto t2_p2 = loop.runUntilComplete(
             loop.createUnixConnection(traceFactory(), qaio::SocketAddress::fromAbstractName(name)));
-        auto t2 = std::move(t2_p2.first);
+        auto t2 = std::move(t2_p2.transport);
         QVERIFY(t2->peerAddress().isAbstract());
         finishClient(t2);
         auto t3_p3 = loop.runUntilComplete(loop.createUnixConnection(traceFactory(), QString(QChar(0)) + QString::fromUtf8(name)));
-        auto t3 = std::move(t3_p3.first);
+        auto t3 = std::move(t3_p3.transport);
         finishClient(t3);
         // An existing socket.
         auto a_b = qaio::Socket::pair();
         auto a = std::move(a_b.first);
         auto t4_p4 = loop.runUntilComplete(loop.createUnixConnection(traceFactory(), {.sock = std::move(a)}));
-        auto t4 = std::move(t4_p4.first);
+        auto t4 = std::move(t4_p4.transport);
         finishClient(t4);
         // Nothing there.
         expectThrow<qaio::FileNotFoundError>(guard->loop(), loop.createUnixConnection(traceFactory(), dir.filePath(QStringLiteral("none"))));

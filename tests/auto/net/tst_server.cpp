@@ -62,7 +62,7 @@ class tst_Server : public LoopTestCase
         auto &loop = guard->loop();
         auto transport_protocol = loop.runUntilComplete(loop.createConnection(
             [trace] { return std::make_unique<TraceProtocol>(trace); }, address.host().toString(), address.port()));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         return transport;
     }
 
@@ -410,7 +410,7 @@ private Q_SLOTS:
         auto trace = std::make_shared<Trace>();
         auto client_protocol = loop.runUntilComplete(
             loop.createUnixConnection([trace] { return std::make_unique<TraceProtocol>(trace); }, path));
-        auto client = std::move(client_protocol.first);
+        auto client = std::move(client_protocol.transport);
         client->write("unix");
         client->writeEof();
         runUntil(loop, [&] { return trace->lost == 1 && server->clientCount() == 0; });

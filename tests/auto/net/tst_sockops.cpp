@@ -124,7 +124,7 @@ qaio::Coro<qint64> sendfileWhilePeerReads(qaio::EventLoop &loop, Socket &sender,
     co_return sent;
 }
 
-using qaiotest::holds;
+using qaio::holds;
 
 // The message of the E thrown by f(), or a marker that fails any contains() check.
 template <class E, class F>

@@ -170,14 +170,14 @@ class tst_Transport : public LoopTestCase
         auto ours_peer = qaio::Socket::pair();
         auto connection = guard->loop().runUntilComplete(guard->loop().createConnection(
             [] { return std::make_unique<TraceProtocol>(); }, {.sock = std::move(ours_peer.first)}));
-        return {std::move(connection.first), connection.second, std::move(ours_peer.second)};
+        return {std::move(connection.transport), connection.protocol, std::move(ours_peer.second)};
     }
 
     /*! A client connection whose TraceProtocol records into \a trace. */
     std::shared_ptr<qaio::Transport> connectTraced(Kind kind, const std::shared_ptr<qaio::Server> &server,
                                                    const std::shared_ptr<Trace> &trace)
     {
-        return connectTo(kind, server, [trace] { return std::make_unique<TraceProtocol>(trace); }).first;
+        return connectTo(kind, server, [trace] { return std::make_unique<TraceProtocol>(trace); }).transport;
     }
 
     void closeServer(const std::shared_ptr<qaio::Server> &server)
@@ -205,8 +205,8 @@ private Q_SLOTS:
         auto server = startServer(Kind(kind), recordingFactory<EchoProtocol>(serverTraces));
         auto clientTrace = std::make_shared<Trace>();
         auto client_protocol = connectTo(Kind(kind), server, [clientTrace] { return std::make_unique<TraceProtocol>(clientTrace); });
-        auto client = std::move(client_protocol.first);
-        auto protocol = std::move(client_protocol.second);
+        auto client = std::move(client_protocol.transport);
+        auto protocol = client_protocol.protocol;
         QVERIFY(client);
         QVERIFY(protocol);
         QCOMPARE(protocol->trace, clientTrace);
@@ -273,7 +273,7 @@ private Q_SLOTS:
         TraceList serverTraces = makeTraceList();
         auto server = startServer(Kind::IPv4, recordingFactory<TraceProtocol>(serverTraces));
         auto client_protocol = connectTo(Kind::IPv4, server, [] { return std::make_unique<TraceProtocol>(); });
-        auto client = std::move(client_protocol.first);
+        auto client = std::move(client_protocol.transport);
         client->writelines(QList<QByteArray>{"alpha,", "", "beta,", "gamma;"});
         const QByteArray big = patternBytes(300 * 1024, 3);
         const QByteArrayView views[] = {QByteArrayView("one,"), QByteArrayView(big), QByteArrayView("two")};
@@ -303,8 +303,8 @@ private Q_SLOTS:
         constexpr qsizetype chunk = 32 * 1024;
         auto clientTrace = std::make_shared<Trace>();
         auto client_producer = connectTo(Kind::IPv4, server, [&] { return std::make_unique<Producer>(clientTrace, payload, chunk); });
-        auto client = std::move(client_producer.first);
-        auto producer = std::move(client_producer.second);
+        auto client = std::move(client_producer.transport);
+        auto producer = client_producer.protocol;
         setIntOption(client->socketDescriptor(), SOL_SOCKET, SO_SNDBUF, 32 * 1024);
         QCOMPARE(client->writeBufferLimits().high, 64 * 1024);
         QCOMPARE(client->writeBufferLimits().low, 16 * 1024);
@@ -339,8 +339,8 @@ private Q_SLOTS:
         auto &loop = guard->loop();
         auto transport_protocol =
             loop.runUntilComplete(loop.createConnection([] { return std::make_unique<TraceProtocol>(); }, {.sock = std::move(a)}));
-        auto transport = std::move(transport_protocol.first);
-        auto protocol = std::move(transport_protocol.second);
+        auto transport = std::move(transport_protocol.transport);
+        auto protocol = transport_protocol.protocol;
         QCOMPARE(transport->writeBufferLimits().high, 64 * 1024);
         QCOMPARE(transport->writeBufferLimits().low, 16 * 1024);
         transport->setWriteBufferLimits(1000);
@@ -379,8 +379,8 @@ private Q_SLOTS:
         setIntOption(a.fileno(), SOL_SOCKET, SO_SNDBUF, 4096);
         auto transport_protocol =
             loop.runUntilComplete(loop.createConnection([] { return std::make_unique<TraceProtocol>(); }, {.sock = std::move(a)}));
-        auto transport = std::move(transport_protocol.first);
-        auto protocol = std::move(transport_protocol.second);
+        auto transport = std::move(transport_protocol.transport);
+        auto protocol = transport_protocol.protocol;
         transport->setWriteBufferLimits(4 * 1024 * 1024);
         const QByteArray payload = patternBytes(256 * 1024, 2);
         transport->write(payload);
@@ -499,7 +499,7 @@ private Q_SLOTS:
         auto client_protocol = loop.runUntilComplete(loop.createConnection(
             [clientTrace] { return std::make_unique<TraceProtocol>(clientTrace); }, QStringLiteral("127.0.0.1"),
             listener.localAddress().port()));
-        auto client = std::move(client_protocol.first);
+        auto client = std::move(client_protocol.transport);
         auto peer_peerAddress = loop.runUntilComplete(loop.sockAccept(listener));
         auto peer = std::move(peer_peerAddress.first);
         auto peerAddress = std::move(peer_peerAddress.second);
@@ -659,8 +659,8 @@ private Q_SLOTS:
         auto secondTrace = std::make_shared<Trace>();
         auto transport_protocol = loop.runUntilComplete(loop.createConnection(
             [firstTrace] { return std::make_unique<TraceProtocol>(firstTrace); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.first);
-        auto protocol = std::move(transport_protocol.second);
+        auto transport = std::move(transport_protocol.transport);
+        auto protocol = transport_protocol.protocol;
         protocol->onData = [secondTrace](TraceProtocol &self, QByteArrayView) {
             auto next = std::make_unique<TraceProtocol>(secondTrace);
             next->transport = self.transport;
@@ -690,8 +690,8 @@ private Q_SLOTS:
         TraceList serverTraces = makeTraceList();
         auto server = startServer(Kind(kind), recordingFactory<TraceProtocol>(serverTraces));
         auto client_protocol = connectTo(Kind(kind), server, [] { return std::make_unique<TraceProtocol>(); });
-        auto client = std::move(client_protocol.first);
-        auto protocol = std::move(client_protocol.second);
+        auto client = std::move(client_protocol.transport);
+        auto protocol = client_protocol.protocol;
         runUntil(loop, [&] { return serverTraces->size() == 1 && serverTraces->front()->made == 1; });
         auto serverSide = serverTraces->front()->transportPtr();
         QVERIFY(serverSide);
@@ -734,8 +734,8 @@ private Q_SLOTS:
         auto trace = std::make_shared<Trace>();
         auto transport_protocol = loop.runUntilComplete(loop.createConnection(
             [trace] { return std::make_unique<ThrowingProtocol>(trace); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.first);
-        auto protocol = std::move(transport_protocol.second);
+        auto transport = std::move(transport_protocol.transport);
+        auto protocol = transport_protocol.protocol;
         guard->expectException(QStringLiteral("Fatal error: protocol.dataReceived() call failed."));
         peer.send("trigger");
         runUntil(loop, [&] { return trace->lost == 1; });
@@ -760,8 +760,8 @@ private Q_SLOTS:
         guard->expectException(QStringLiteral("Exception in protocol.connectionMade()"));
         auto transport_protocol = loop.runUntilComplete(loop.createConnection(
             [trace] { return std::make_unique<ThrowOnMadeProtocol>(trace); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.first);
-        auto protocol = std::move(transport_protocol.second);
+        auto transport = std::move(transport_protocol.transport);
+        auto protocol = transport_protocol.protocol;
         QCOMPARE(guard->handlerCalls().size(), 1u);
         QCOMPARE(guard->handlerCalls().front().protocol, static_cast<qaio::BaseProtocol *>(protocol));
         // The connection carries on (asyncio only reports it).
@@ -803,7 +803,7 @@ private Q_SLOTS:
         auto trace = std::make_shared<Trace>();
         auto transport_protocol = loop.runUntilComplete(loop.createConnection(
             [trace] { return std::make_unique<TraceProtocol>(trace); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         auto ours2_peer2 = qaio::Socket::pair();
         auto ours2 = std::move(ours2_peer2.first);
         auto peer2 = std::move(ours2_peer2.second);

@@ -40,7 +40,7 @@ class tst_TransportSendfile : public LoopTestCase
         const qaio::SocketAddress address = server->sockets().front().localAddress();
         auto transport_protocol = loop.runUntilComplete(loop.createConnection(
             [trace] { return std::make_unique<TraceProtocol>(trace); }, address.host().toString(), address.port()));
-        auto transport = std::move(transport_protocol.first);
+        auto transport = std::move(transport_protocol.transport);
         return {transport, trace};
     }
 
