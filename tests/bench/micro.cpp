@@ -27,7 +27,7 @@
 #include <time.h>
 
 #if __has_include(<qaio/gather.h>)
-#include <qaio/gather.h>
+#include <qaio/highlevel/gather.h>
 #endif
 
 using namespace std::chrono_literals;

@@ -1,5 +1,5 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
-#include "../../detail/listenops_p.h"
+#include <qaio/platform/listenops_p.h>
 
 #include <QtCore/QFile>
 

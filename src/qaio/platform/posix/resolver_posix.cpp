@@ -1,8 +1,8 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
-#include "../../dns.h"
+#include <qaio/platform/dns.h>
 
-#include "../../detail/socketops_p.h"
-#include "../../oserror.h"
+#include <qaio/platform/socketops_p.h>
+#include <qaio/platform/oserror.h>
 
 #include <QtCore/QUrl>
 

@@ -1,8 +1,8 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
-#include "../../socketaddress.h"
+#include <qaio/platform/socketaddress.h>
 
-#include "../../detail/socketops_p.h"
-#include "../../errors.h"
+#include <qaio/platform/socketops_p.h>
+#include <qaio/base/errors.h>
 
 #include <QtCore/QFile>
 #include <QtNetwork/QNetworkInterface>

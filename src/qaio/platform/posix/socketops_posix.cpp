@@ -1,6 +1,6 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // POSIX sockets for qaio (Linux first; macOS/BSD where the calls differ are marked).
-#include "../../detail/socketops_p.h"
+#include <qaio/platform/socketops_p.h>
 
 #include <QtCore/QFile>
 

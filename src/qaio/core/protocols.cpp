@@ -1,0 +1,28 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#include <qaio/core/protocols.h>
+
+namespace qaio {
+
+BaseProtocol::~BaseProtocol() = default;
+
+void BaseProtocol::connectionMade(BaseTransport &) {}
+
+void BaseProtocol::connectionLost(std::exception_ptr) {}
+
+void BaseProtocol::pauseWriting() {}
+
+void BaseProtocol::resumeWriting() {}
+
+void Protocol::dataReceived(QByteArrayView) {}
+
+bool Protocol::eofReceived()
+{
+    return false;
+}
+
+bool BufferedProtocol::eofReceived()
+{
+    return false;
+}
+
+} // namespace qaio

@@ -1,0 +1,123 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#pragma once
+
+/*!
+    \file protocols.h
+    Protocols: the callbacks a transport drives, as asyncio's BaseProtocol, Protocol and
+    BufferedProtocol (asyncio/protocols.py).
+
+    A protocol is a user subclass that overrides the callbacks it cares about. The loop
+    creates it through the protocol factory given to EventLoop::createConnection(),
+    createServer() and friends, and hands it to the new transport, which owns it from then
+    on (see transports.h for the ownership model).
+
+    Call order, guaranteed by every qaio transport:
+    \list
+    \li connectionMade() exactly once, first;
+    \li then dataReceived() (or getBuffer()/bufferUpdated()) any number of times;
+    \li then eofReceived() at most once, when the peer shut its writing side;
+    \li pauseWriting()/resumeWriting() in strict alternation, any time in between;
+    \li connectionLost() exactly once, last, and never without connectionMade() before it.
+    \endlist
+
+    Every callback runs on the loop's thread, directly from the readiness notification
+    (no extra hop through the ready queue). A callback may call anything on its transport,
+    including close() and abort(); the transport and the protocol stay valid until the
+    callback returns.
+
+    Errors: an exception thrown by dataReceived(), eofReceived(), getBuffer() or
+    bufferUpdated() goes to the loop's exception handler (with the transport and the
+    protocol in the context, message "Fatal error: protocol.dataReceived() call failed."
+    and so on) and aborts the connection: connectionLost() follows with that exception,
+    as asyncio's _fatal_error() does. An exception from connectionMade(),
+    connectionLost(), pauseWriting() or resumeWriting() is reported to the handler and the
+    connection carries on (asyncio does the same).
+
+    \code
+    class EchoServer : public qaio::Protocol
+    {
+    public:
+        void connectionMade(qaio::BaseTransport &transport) override
+        {
+            m_transport = dynamic_cast<qaio::Transport *>(&transport);
+        }
+        void dataReceived(QByteArrayView data) override
+        {
+            m_transport->write(data);   // copied only if the kernel does not take it all
+        }
+    private:
+        qaio::Transport *m_transport = nullptr;   // valid for the protocol's whole life
+    };
+    \endcode
+*/
+
+#include <qaio/base/qaioglobal.h>
+
+#include <QtCore/QByteArrayView>
+
+#include <exception>
+#include <span>
+
+namespace qaio {
+
+class BaseTransport;
+
+/*!
+    \class qaio::BaseProtocol
+    The callbacks every protocol has. All defaults do nothing.
+*/
+class QAIO_EXPORT BaseProtocol
+{
+public:
+    BaseProtocol() = default;
+    BaseProtocol(const BaseProtocol &) = delete;
+    BaseProtocol &operator=(const BaseProtocol &) = delete;
+    virtual ~BaseProtocol();
+
+    /*! The connection is established. \a transport owns this protocol: a reference or raw
+        pointer to it stays valid as long as this protocol exists. Do not keep a
+        std::shared_ptr to it in the protocol (that would be a reference cycle). */
+    virtual void connectionMade(BaseTransport &transport);
+    /*! The connection is closed. \a error is null for a normal close (EOF, close(),
+        abort()), or the error that ended it (e.g. ConnectionResetError). Called once. */
+    virtual void connectionLost(std::exception_ptr error);
+    /*! The transport's write buffer went over its high-water mark: stop writing until
+        resumeWriting(). Writing on anyway is allowed; the data is buffered. */
+    virtual void pauseWriting();
+    /*! The write buffer drained to its low-water mark. */
+    virtual void resumeWriting();
+};
+
+/*!
+    \class qaio::Protocol
+    A stream protocol receiving data as views into the transport's read buffer.
+*/
+class QAIO_EXPORT Protocol : public BaseProtocol
+{
+public:
+    /*! Some bytes arrived. \a data points into a buffer reused for the next read: it is
+        valid only during this call (copy what you keep, e.g. QByteArray(data)). */
+    virtual void dataReceived(QByteArrayView data);
+    /*! The peer will send no more data. Return true to keep the transport open for
+        writing (half-close); the default, false, closes it. */
+    virtual bool eofReceived();
+};
+
+/*!
+    \class qaio::BufferedProtocol
+    A stream protocol that supplies the buffer the transport reads into, saving the copy
+    a Protocol makes when it keeps the data (asyncio's BufferedProtocol).
+*/
+class QAIO_EXPORT BufferedProtocol : public BaseProtocol
+{
+public:
+    /*! Returns where the next read may write. \a sizeHint is the size the transport
+        would like (-1: any size). An empty span is an error that aborts the connection. */
+    virtual std::span<char> getBuffer(qsizetype sizeHint) = 0;
+    /*! \a nbytes were written at the start of the last buffer returned by getBuffer(). */
+    virtual void bufferUpdated(qsizetype nbytes) = 0;
+    /*! As Protocol::eofReceived(). */
+    virtual bool eofReceived();
+};
+
+} // namespace qaio

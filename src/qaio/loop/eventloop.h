@@ -1,0 +1,707 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#pragma once
+
+/*!
+    \file eventloop.h
+    EventLoop: asyncio's event loop, running on the Qt event dispatcher of its thread.
+
+    An EventLoop belongs to the thread that created it. Its callbacks, timers and tasks
+    run whenever that thread's Qt event loop runs: under \c{app.exec()}, inside nested
+    loops such as \c{QDialog::exec()}, or inside runForever() / runUntilComplete(), which
+    spin a QEventLoop the way asyncio users expect.
+
+    Scheduling is asyncio's: callbacks run in FIFO order, in ticks; a tick runs exactly
+    the callbacks that were ready when it began. Timers live in one heap behind a single
+    precise Qt timer. Many ticks may run per Qt event, within a time slice, so a storm of
+    callbacks never starves Qt's own events, timers and socket notifiers.
+
+    Errors: every scheduling call throws RuntimeError("Event loop is closed") after close(),
+    and RuntimeError when called from another thread (use callSoonThreadsafe()).
+    Exceptions thrown by callbacks and tasks never reach Qt: they go to the exception
+    handler (setExceptionHandler(), default: logged on the \c qaio category).
+
+    \code
+    int main(int argc, char **argv)
+    {
+        QCoreApplication app(argc, argv);
+        qaio::EventLoop &loop = qaio::getEventLoop();
+        loop.callLater(std::chrono::milliseconds(100), [] { qDebug() << "tick"; });
+        int answer = loop.runUntilComplete(compute());   // compute() returns qaio::Coro<int>
+        return answer == 42 ? 0 : 1;
+    }
+    \endcode
+*/
+
+#include <qaio/base/clock.h>
+#include <qaio/net/connectionoptions.h>
+#include <qaio/tasks/coro.h>
+#include <qaio/base/errors.h>
+#include <qaio/tasks/exceptioncontext.h>
+#include <qaio/core/executor.h>
+#include <qaio/tasks/future.h>
+#include <qaio/core/handle.h>
+#include <qaio/core/protocols.h>
+#include <qaio/base/qaioglobal.h>
+#include <qaio/net/server.h>
+#include <qaio/tasks/task.h>
+
+#include <qaio/core/detail/ringqueue.h>
+#include <qaio/core/detail/timerheap.h>
+
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+#include <QtCore/QThread>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+QT_FORWARD_DECLARE_CLASS(QObject)
+QT_FORWARD_DECLARE_CLASS(QFile)
+
+namespace qaio {
+
+class EventLoop;
+
+class Socket;
+class SocketAddress;
+struct AddrInfo;
+struct AddrInfoHints;
+struct NameInfo;
+
+namespace detail {
+class AsyncGenBase;
+class FdWatcher;
+class LoopResource;
+class LoopDriver;
+class SocketTransport;
+class ThreadsafeInbox;
+template <class R>
+struct ExecutorSlot
+{
+    std::optional<typename StoredValue<R>::type> value;
+    std::exception_ptr error;
+};
+/*! Identifies the calling thread. Qt reads the thread control block directly, where a
+    thread_local in a shared library costs a __tls_get_addr call on every callSoon(). */
+inline const void *currentThreadTag() noexcept
+{
+    return QThread::currentThreadId();
+}
+/*! From any thread: hands a parked handle back to its loop (see runInExecutor()). */
+QAIO_EXPORT void releaseParked(const std::shared_ptr<ThreadsafeInbox> &inbox, HandleImpl *handle) noexcept;
+} // namespace detail
+
+using ExceptionHandler = std::function<void(EventLoop &, const ExceptionContext &)>;
+/*! Called by createTask() for every new task, before it is started. It may customise the
+    task (name, ...) and start it with TaskBase::scheduleStart() or startEagerly(); a task
+    the factory did not start is scheduled normally. */
+using TaskFactory = std::function<void(EventLoop &, TaskBase &)>;
+
+class QAIO_EXPORT EventLoop
+{
+public:
+    /*! Creates a loop owned by the calling thread. Debug mode is on if QAIO_DEBUG=1. */
+    EventLoop();
+    /*! Closes the loop. Tasks still pending are reported ("Task was destroyed but it is
+        pending!") and their coroutine frames destroyed. */
+    ~EventLoop();
+    EventLoop(const EventLoop &) = delete;
+    EventLoop &operator=(const EventLoop &) = delete;
+
+    // ---- Lifecycle -------------------------------------------------------------------
+    /*! Runs until stop(). Throws RuntimeError if the loop is closed, already running, or
+        another loop is running on this thread; needs a QCoreApplication. */
+    void runForever();
+    /*! Runs until \a future is done and returns its result (or throws its exception).
+        Throws RuntimeError("Event loop stopped before Future completed.") if stop() ends
+        the run first; the future then stays pending. */
+    template <class T>
+    T runUntilComplete(Future<T> future);
+    /*! Wraps \a coro in a task and runs until it is done. */
+    template <class T>
+    T runUntilComplete(Coro<T> coro, SourceLocation where = SourceLocation::current());
+    /*! Makes runForever() return after the current tick (asyncio's stop()). */
+    void stop();
+    /*! Drops every scheduled callback and shuts the default executor down (without
+        waiting). Closing twice is fine. Throws RuntimeError if the loop is running. */
+    void close();
+    /*! True while qaio dispatches on this loop: inside runForever()/runUntilComplete(), or
+        while running callbacks under a plain Qt event loop. */
+    bool isRunning() const noexcept { return m_runDepth > 0 || m_batchDepth > 0; }
+    bool isClosed() const noexcept { return m_closed; }
+    /*! Closes every AsyncGenerator started on this loop and not finished yet, all
+        concurrently (one task each, see AsyncGenerator::aclose()); errors go to the
+        exception handler (asyncio's shutdown_asyncgens()). Defined in highlevel/asyncgenerator.cpp. */
+    Coro<void> shutdownAsyncgens();
+    /*! Shuts the default executor down, waiting for its jobs without blocking the loop.
+        With a \a timeout, a warning is logged if they take longer, and the wait ends. */
+    Coro<void> shutdownDefaultExecutor(std::optional<Delay> timeout = std::nullopt);
+
+    // ---- Debugging -------------------------------------------------------------------
+    void setDebug(bool enabled) noexcept { m_debug = enabled; }
+    bool getDebug() const noexcept { return m_debug; }
+    /*! In debug mode, callbacks and task steps taking longer are logged (default 100 ms). */
+    Duration slowCallbackDuration() const noexcept { return m_slowCallbackDuration; }
+    void setSlowCallbackDuration(Duration d) noexcept { m_slowCallbackDuration = d; }
+
+    // ---- Scheduling callbacks ---------------------------------------------------------
+    /*! Schedules \a fn to run in the next tick, after the callbacks already scheduled. */
+    template <class F>
+    Handle callSoon(F &&fn, SourceLocation where = SourceLocation::current());
+    /*! callSoon() for any thread: wakes the loop's thread. Throws RuntimeError if closed. */
+    template <class F>
+    Handle callSoonThreadsafe(F &&fn, SourceLocation where = SourceLocation::current());
+    /*! Schedules \a fn after \a delay: any std::chrono duration, or fractional seconds as
+        in asyncio. Negative means now; a delay beyond the clock's range (or infinite)
+        saturates and never fires (see Delay). Throws ValueError for a NaN delay. */
+    template <class F>
+    TimerHandle callLater(Delay delay, F &&fn, SourceLocation where = SourceLocation::current());
+    /*! Schedules \a fn at \a when on this loop's clock (see time()). */
+    template <class F>
+    TimerHandle callAt(TimePoint when, F &&fn, SourceLocation where = SourceLocation::current());
+    /*! The loop's monotonic time. */
+    TimePoint time() const noexcept { return m_clock ? m_clock->now() : steadyNow(); }
+
+    /*! Replaces the clock (tests use a VirtualClock). Only while no timer is scheduled. */
+    void setClock(std::shared_ptr<Clock> clock);
+    std::shared_ptr<Clock> clock() const { return m_clock; }
+
+    // ---- Thread pool ------------------------------------------------------------------
+    /*! Runs \a fn() on \a executor (nullptr: the default executor) and returns a future of
+        its result, completed on the loop's thread. Cancelling the future does not stop
+        a job that already started. */
+    template <class F>
+    auto runInExecutor(Executor *executor, F fn) -> Future<std::invoke_result_t<F &>>;
+    template <class F>
+    auto runInExecutor(F fn) -> Future<std::invoke_result_t<F &>>
+    {
+        return runInExecutor(nullptr, std::move(fn));
+    }
+    /*! Replaces the default executor (the loop takes ownership). */
+    void setDefaultExecutor(std::unique_ptr<Executor> executor);
+    Executor &defaultExecutor();
+
+    // ---- Tasks and futures ------------------------------------------------------------
+    template <class T = void>
+    Future<T> createFuture(SourceLocation where = SourceLocation::current());
+    /*! Wraps \a coro in a Task scheduled to start in the next tick. */
+    template <class T>
+    Task<T> createTask(Coro<T> coro, const QString &name = {},
+                       SourceLocation where = SourceLocation::current());
+    void setTaskFactory(TaskFactory factory) { m_taskFactory = std::move(factory); }
+    const TaskFactory &getTaskFactory() const noexcept { return m_taskFactory; }
+
+    /*! Pending tasks of this loop, oldest first (asyncio's all_tasks()). */
+    std::vector<TaskBase> allTasks() const;
+    /*! A snapshot of every pending task for inspection. */
+    std::vector<TaskInfo> taskInfos() const;
+
+    // ---- Watching file descriptors (asyncio's add_reader() & co.) ----------------------
+    /*! Calls \a callback whenever \a fd is readable, until removeReader(). Replaces an
+        earlier reader of the same fd. The callback runs directly when Qt reports the fd
+        ready; its exceptions go to the exception handler. Throws ValueError for a negative
+        fd, RuntimeError if the loop is closed or the fd belongs to a transport. */
+    void addReader(qintptr fd, std::function<void()> callback);
+    /*! Stops watching \a fd for reading; returns whether a reader was registered.
+        Throws RuntimeError if the fd belongs to an open transport. */
+    bool removeReader(qintptr fd);
+    /*! Calls \a callback whenever \a fd is writable, until removeWriter(). Throws as
+        addReader(). */
+    void addWriter(qintptr fd, std::function<void()> callback);
+    /*! Stops watching \a fd for writing; returns whether a writer was registered.
+        Throws RuntimeError if the fd belongs to an open transport. */
+    bool removeWriter(qintptr fd);
+
+    // ---- Sockets (asyncio's sock_*() coroutines; see socket.h) ------------------------
+    // Each tries the system call at once and waits for readiness only if it would block.
+    // The socket must be non-blocking (ValueError otherwise) and must outlive the call.
+    // Cancelling one leaves the socket usable and nothing registered on its fd.
+    // System errors throw OSError subclasses (oserror.h).
+    /*! Receives up to \a maxSize bytes; an empty result means the peer closed. */
+    Coro<QByteArray> sockRecv(Socket &sock, qsizetype maxSize);
+    /*! Receives into \a buffer; returns the number of bytes received. */
+    Coro<qsizetype> sockRecvInto(Socket &sock, std::span<char> buffer);
+    /*! Receives a datagram of up to \a maxSize bytes and its sender. */
+    Coro<std::pair<QByteArray, SocketAddress>> sockRecvfrom(Socket &sock, qsizetype maxSize);
+    /*! Receives a datagram into \a buffer (at most \a maxSize bytes; 0 = whole buffer). */
+    Coro<std::pair<qsizetype, SocketAddress>> sockRecvfromInto(Socket &sock, std::span<char> buffer,
+                                                                qsizetype maxSize = 0);
+    /*! Sends all of \a data, waiting for the socket to drain as often as needed. */
+    Coro<void> sockSendall(Socket &sock, QByteArray data);
+    /*! Sends a datagram to \a address; returns the bytes sent. */
+    Coro<qsizetype> sockSendto(Socket &sock, QByteArray data, SocketAddress address);
+    /*! Connects to \a address (throws e.g. ConnectionRefusedError). */
+    Coro<void> sockConnect(Socket &sock, SocketAddress address);
+    /*! Resolves \a host (without blocking) and connects to the first address. */
+    Coro<void> sockConnect(Socket &sock, QString host, quint16 port);
+    /*! Accepts a connection: the new (non-blocking) socket and the peer's address. */
+    Coro<std::pair<Socket, SocketAddress>> sockAccept(Socket &sock);
+    /*! Sends \a count bytes (all if unset) of \a file from \a offset with sendfile(2), or
+        by reading and sending when zero-copy is unavailable (a file without a system
+        descriptor, such as a Qt resource, always is) and \a fallback is true
+        (NotImplementedError otherwise). Returns the bytes sent; when some were sent, the
+        file position ends after them, also on error or cancellation. \a file must be an
+        open regular file and \a sock a stream socket (ValueError otherwise). */
+    Coro<qint64> sockSendfile(Socket &sock, QFile &file, qint64 offset = 0, std::optional<qint64> count = {},
+                              bool fallback = true);
+
+    // ---- DNS (see dns.h) --------------------------------------------------------------
+    /*! Resolves \a host and \a service on the default executor (asyncio's getaddrinfo()).
+        Throws GaiError on failure. */
+    Coro<std::vector<AddrInfo>> getaddrinfo(QString host, QString service, AddrInfoHints hints);
+    /*! Reverse-resolves \a address (asyncio's getnameinfo()); \a flags are NameInfoFlag values. */
+    Coro<NameInfo> getnameinfo(SocketAddress address, int flags = 0);
+
+    // ---- Connections and servers (see connectionoptions.h, server.h, transports.h) ----
+    // The protocol factory is any callable returning std::unique_ptr<P>, P a qaio::Protocol
+    // or qaio::BufferedProtocol; the connection functions return the transport and the P*
+    // the factory made (owned by the transport). Implemented in eventloop_connections.cpp, eventloop_servers.cpp.
+    // With g++ 12, make these calls statements of their own (docs/toolchains.md).
+    /*! Opens a stream connection to \a host : \a port (asyncio's create_connection()).
+        The host is resolved without blocking; every address is tried in turn (or raced,
+        see ConnectionOptions::happyEyeballsDelay) and every failed socket closed. When all
+        fail, the one error is thrown, or OSError("Multiple exceptions: ...") naming each
+        (an ExceptionGroup with \c allErrors). Cancelling closes everything opened so far.
+        Throws ValueError("host/port and sock can not be specified at the same time") if
+        options.sock is set too, NotImplementedError if options.ssl is set. */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createConnection(Factory protocolFactory, QString host, quint16 port,
+                                                                   ConnectionOptions options = {});
+    /*! Wraps the connected stream socket options.sock. Throws ValueError("host and port
+        was not specified and no sock specified") without one, ValueError("A Stream Socket
+        was expected, ...") for another socket type. */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createConnection(Factory protocolFactory, ConnectionOptions options);
+    /*! Connects to the Unix socket at \a path (a path starting with a NUL character is a
+        Linux abstract name, as in Python). Throws ValueError("path and sock can not be
+        specified at the same time") if options.sock is set too. */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createUnixConnection(Factory protocolFactory, QString path,
+                                                                       UnixConnectionOptions options = {});
+    /*! Connects to a Unix socket address (SocketAddress::fromUnixPath() or
+        fromAbstractName()). */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createUnixConnection(Factory protocolFactory, SocketAddress address,
+                                                                       UnixConnectionOptions options = {});
+    /*! Wraps the connected AF_UNIX stream socket options.sock. Throws ValueError("no path
+        and sock were specified") without one. */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> createUnixConnection(Factory protocolFactory,
+                                                                       UnixConnectionOptions options);
+    /*! Wraps a socket accepted elsewhere (asyncio's connect_accepted_socket()). */
+    template <class Factory>
+    Coro<Connection<detail::ProtocolOf<Factory>>> connectAcceptedSocket(Factory protocolFactory, Socket sock,
+                                                                        AcceptedSocketOptions options = {});
+    /*! Listens on \a port of every address of \a hosts (empty: all interfaces; port 0: an
+        ephemeral port, chosen per socket) and serves each connection with a protocol from
+        \a protocolFactory (asyncio's create_server()). IPv6 sockets are IPV6_V6ONLY.
+        Throws ValueError("host/port and sock can not be specified at the same time") with
+        options.sock, OSError when no address could be bound. */
+    Coro<std::shared_ptr<Server>> createServer(ProtocolFactory protocolFactory, QStringList hosts, quint16 port,
+                                               ServerOptions options = {});
+    /*! Serves on the bound stream socket options.sock. Throws ValueError("Neither
+        host/port nor sock were specified") without one. */
+    Coro<std::shared_ptr<Server>> createServer(ProtocolFactory protocolFactory, ServerOptions options);
+    /*! Listens on the Unix socket \a path (a leading NUL character makes it a Linux
+        abstract name). A stale socket file at \a path is removed first; any other file
+        there makes it fail with OSError("Address '...' is already in use"). */
+    Coro<std::shared_ptr<Server>> createUnixServer(ProtocolFactory protocolFactory, QString path,
+                                                   UnixServerOptions options = {});
+    /*! Serves on the bound AF_UNIX stream socket options.sock. Throws ValueError("path was
+        not specified, and no sock specified") without one. */
+    Coro<std::shared_ptr<Server>> createUnixServer(ProtocolFactory protocolFactory, UnixServerOptions options);
+    /*! Sends \a count bytes (all if unset) of \a file from \a offset over \a transport
+        (asyncio's loop.sendfile()): zero-copy with sendfile(2) once the transport's write
+        buffer has drained (reading is paused meanwhile and other writes throw
+        RuntimeError), or by reading the file and writing it with flow control when
+        zero-copy is not possible and \a fallback is true. Returns the bytes sent; the
+        file position ends after them. Throws RuntimeError("Transport is closing") for a
+        closing transport. Implemented in eventloop_sendfile.cpp. */
+    Coro<qint64> sendfile(Transport &transport, QFile &file, qint64 offset = 0, std::optional<qint64> count = {},
+                          bool fallback = true);
+
+    // ---- Error handling ---------------------------------------------------------------
+    /*! Passes \a context to the exception handler; never throws. */
+    void callExceptionHandler(const ExceptionContext &context) noexcept;
+    void setExceptionHandler(ExceptionHandler handler) { m_exceptionHandler = std::move(handler); }
+    const ExceptionHandler &getExceptionHandler() const noexcept { return m_exceptionHandler; }
+    /*! Logs \a context on the \c qaio category (critical level). */
+    void defaultExceptionHandler(const ExceptionContext &context) noexcept;
+
+    // ---- Introspection (tests and the inspector) -------------------------------------
+    /*! Callbacks and timers still scheduled (cancelled timers not counted). */
+    std::size_t scheduledCallbackCount() const noexcept;
+    std::size_t liveFutureCount() const noexcept { return m_liveFutures; }
+    std::size_t pendingTaskCount() const noexcept { return m_pendingTasks; }
+    /*! Timer handles in the heap, cancelled ones included (they are purged lazily). */
+    std::size_t timerHeapSize() const noexcept { return m_timers.size(); }
+    /*! Descriptors with a reader or writer registered (addReader(), sock*() waits). */
+    std::size_t watchedFdCount() const noexcept { return m_fdWatchers.size(); }
+    /*! A QObject living in the loop's thread and destroyed with the loop: the context of
+        Qt connections whose slots must run on this loop (qaio::signal(), qaio::qfuture()). */
+    QObject *qtContext() const noexcept;
+    /*! Runs one tick now: expired timers, then the callbacks ready when it began.
+        For tests of tick semantics; normal code lets Qt drive the loop. */
+    void runOnce();
+
+    /*! Throws RuntimeError unless called on the loop's thread. */
+    void requireOwnerThread() const
+    {
+        if (detail::currentThreadTag() != m_ownerTag)
+            throwWrongThread();
+    }
+    void requireOpen() const
+    {
+        if (m_closed)
+            throwClosed();
+    }
+
+private:
+    friend class detail::AsyncGenBase;
+    friend class detail::LoopDriver;
+    friend class detail::LoopResource;
+    friend class detail::SocketTransport;
+    friend class detail::FdWatcher;
+    friend class detail::FutureStateBase;
+    friend class detail::TaskStateBase;
+    friend class Handle;
+    friend QAIO_EXPORT void detail::registerFuture(EventLoop *, detail::FutureStateBase *);
+
+    [[noreturn]] static void throwClosed();
+    [[noreturn]] static void throwWrongThread();
+
+    Handle scheduleReady(detail::HandleImpl *h)
+    {
+        // A threadsafe callback that happened before this one goes first: asyncio appends
+        // both kinds to one ready deque.
+        if (m_inboxHasWork->load(std::memory_order_acquire))
+            drainInbox();
+        m_ready.push(h);
+        h->ref();
+        if (!m_wakePending)
+            postWake();
+        return Handle(h);
+    }
+    TimerHandle scheduleTimer(detail::HandleImpl *h, TimePoint when);
+    void scheduleThreadsafe(detail::HandleImpl *h);
+    void parkHandle(detail::HandleImpl *h);
+    void unparkAndDrop(detail::HandleImpl *h) noexcept;
+    std::shared_ptr<detail::ThreadsafeInbox> inbox() const { return m_inbox; }
+    void postWake();
+    void runBatch();
+    bool exitingRunForever() const;
+    // asyncio's _check_closed() and _check_running(): checked before anything is scheduled.
+    void requireRunnable() const;
+    bool hasReachableTimer() const noexcept;
+    void drainInbox();
+    void runTick();
+    void runHandle(detail::HandleImpl *h) noexcept;
+    bool moveExpiredTimers();
+    void armTimer();
+    void afterBatch();
+    void timerCancelled(detail::HandleImpl *h) noexcept;
+    void registerTask(detail::TaskStateBase *task);
+    void unregisterTask(detail::TaskStateBase *task) noexcept;
+    void unlinkFuture(detail::FutureStateBase *state) noexcept;
+    void startTask(TaskBase &task);
+    detail::FdWatcher &watcherFor(qintptr fd, const char *operation);
+    bool removeWatcher(qintptr fd, bool reader);
+    // asyncio's _ensure_fd_no_transport(): an open transport's descriptor is its own.
+    void requireNoTransport(qintptr fd, const char *operation) const;
+    void claimTransportFd(qintptr fd, const BaseTransport *transport);
+    void releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept;
+    void runIoCallback(const std::function<void()> &callback) noexcept;
+    using ErasedConnection = Connection<BaseProtocol>;
+    Coro<ErasedConnection> createConnectionImpl(ProtocolFactory factory, std::optional<HostAndPort> address,
+                                                ConnectionOptions options);
+    Coro<ErasedConnection> createUnixConnectionImpl(ProtocolFactory factory, std::optional<SocketAddress> address,
+                                                    UnixConnectionOptions options);
+    Coro<ErasedConnection> connectAcceptedSocketImpl(ProtocolFactory factory, Socket sock,
+                                                     AcceptedSocketOptions options);
+    // A task step times itself with one clock read instead of two: the end of a step is
+    // the start of the next one when only the loop's own bookkeeping ran between them.
+    // Anything else (another callback, Qt's events between batches, an inbox drain, a
+    // timer purge) drops the stamp.
+    TimePoint takeStepStamp() noexcept
+    {
+        if (m_stepStampValid) {
+            m_stepStampValid = false;
+            return m_stepStamp;
+        }
+        return steadyNow();
+    }
+    void setStepStamp(TimePoint end) noexcept
+    {
+        m_stepStamp = end;
+        m_stepStampValid = true;
+    }
+
+    detail::RingQueue<detail::HandleImpl *> m_ready;
+    detail::TimerHeap m_timers;
+    std::uint64_t m_timerSequence = 0;
+    std::uint64_t m_tickGeneration = 0;
+    const void *m_ownerTag;
+    std::shared_ptr<Clock> m_clock;
+    std::shared_ptr<detail::ThreadsafeInbox> m_inbox;
+    const std::atomic<bool> *m_inboxHasWork; // m_inbox's flag, readable without its type
+    std::unique_ptr<detail::LoopDriver> m_driver;
+    std::unique_ptr<Executor> m_defaultExecutor;
+    std::unordered_set<detail::HandleImpl *> m_parked;
+    std::unordered_map<qintptr, std::unique_ptr<detail::FdWatcher>> m_fdWatchers;
+    std::unordered_map<qintptr, const BaseTransport *> m_transportFds; // socket transports' descriptors
+    std::unordered_set<detail::AsyncGenBase *> m_asyncgens; // started, not finished (asyncio's _asyncgens)
+    detail::LoopResource *m_resources = nullptr;            // open transports and servers (loopresource_p.h)
+    ExceptionHandler m_exceptionHandler;
+    TaskFactory m_taskFactory;
+    Duration m_slowCallbackDuration = std::chrono::milliseconds(100);
+    detail::FutureStateBase *m_futures = nullptr;
+    detail::TaskStateBase *m_tasksHead = nullptr;
+    detail::TaskStateBase *m_tasksTail = nullptr;
+    std::size_t m_liveFutures = 0;
+    std::size_t m_pendingTasks = 0;
+    int m_runDepth = 0;
+    int m_batchDepth = 0;
+    void *m_activeQtLoop = nullptr;
+    TimePoint m_stepStamp{}; // see takeStepStamp()
+    int m_runLoopLevel = 0; // Qt loop level of runForever()'s QEventLoop
+    bool m_wakePending = false;
+    bool m_stopping = false;
+    bool m_closed = false;
+    bool m_debug = false;
+    bool m_inHandler = false;
+    bool m_executorShutdown = false;
+    bool m_stepStampValid = false;
+    bool m_asyncgensShutdownCalled = false;
+};
+
+/*! The loop running on this thread. Throws RuntimeError("no running event loop"). */
+QAIO_EXPORT EventLoop &getRunningLoop();
+/*! The running loop, or nullptr. */
+QAIO_EXPORT EventLoop *runningLoopOrNull() noexcept;
+
+// ---- template definitions -------------------------------------------------------------
+
+template <class F>
+Handle EventLoop::callSoon(F &&fn, SourceLocation where)
+{
+    requireOpen();
+    requireOwnerThread();
+    return scheduleReady(new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn)));
+}
+
+template <class F>
+Handle EventLoop::callSoonThreadsafe(F &&fn, SourceLocation where)
+{
+    requireOpen();
+    auto *h = new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn));
+    if (detail::currentThreadTag() == m_ownerTag)
+        return scheduleReady(h); // the loop's own thread: straight into the ready queue, in order
+    Handle result(h);
+    h->ref();
+    scheduleThreadsafe(h); // takes the extra reference, throws if closed meanwhile
+    return result;
+}
+
+template <class F>
+TimerHandle EventLoop::callLater(Delay delay, F &&fn, SourceLocation where)
+{
+    const Duration checked = delay.toDuration("delay");
+    return callAt(deadlineAfter(time(), checked), std::forward<F>(fn), where);
+}
+
+template <class F>
+TimerHandle EventLoop::callAt(TimePoint when, F &&fn, SourceLocation where)
+{
+    requireOpen();
+    requireOwnerThread();
+    return scheduleTimer(new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn)), when);
+}
+
+template <class T>
+Future<T> EventLoop::createFuture(SourceLocation where)
+{
+    requireOpen();
+    requireOwnerThread();
+    auto *state = new detail::FutureState<T>(this, where);
+    detail::registerFuture(this, state);
+    return Future<T>(state);
+}
+
+template <class T>
+Task<T> EventLoop::createTask(Coro<T> coro, const QString &name, SourceLocation where)
+{
+    if (!coro.isValid())
+        throw ValueError("createTask(): coro is empty (moved-from or default-constructed)");
+    requireOpen();
+    requireOwnerThread();
+    auto *state = new detail::TaskState<T>(this, coro.release(), name, where);
+    detail::registerFuture(this, state);
+    Task<T> task(state);
+    TaskBase erased = task;
+    startTask(erased);
+    return task;
+}
+
+template <class T>
+T EventLoop::runUntilComplete(Future<T> future)
+{
+    requireRunnable();
+    if (!future.isValid())
+        throw ValueError("runUntilComplete(): future is invalid");
+    if (&future.getLoop() != this)
+        throw ValueError("runUntilComplete(): the future belongs to a different loop");
+    const DoneCallbackId stopper = future.addDoneCallback([](const FutureBase &f) { f.getLoop().stop(); });
+    try {
+        runForever();
+    } catch (...) {
+        future.removeDoneCallback(stopper);
+        throw;
+    }
+    future.removeDoneCallback(stopper);
+    if (!future.done())
+        throw RuntimeError("Event loop stopped before Future completed.");
+    if constexpr (std::is_void_v<T>) {
+        future.result();
+    } else {
+        [[maybe_unused]] const T &value = future.result();
+        // As co_await does: copy only while another handle can see the value, so that
+        // move-only results (std::unique_ptr) can be returned at all.
+        if constexpr (std::is_copy_constructible_v<T>) {
+            if (!future.state()->soleOwner())
+                return value;
+        }
+        return std::move(*future.typedState()->value);
+    }
+}
+
+template <class T>
+T EventLoop::runUntilComplete(Coro<T> coro, SourceLocation where)
+{
+    requireRunnable(); // before the task exists: a refused call leaves nothing scheduled
+    return runUntilComplete(Future<T>(createTask(std::move(coro), QString(), where)));
+}
+
+template <class F>
+auto EventLoop::runInExecutor(Executor *executor, F fn) -> Future<std::invoke_result_t<F &>>
+{
+    using R = std::invoke_result_t<F &>;
+    Executor &target = executor ? *executor : defaultExecutor();
+    Future<R> future = createFuture<R>();
+    auto slot = std::make_shared<detail::ExecutorSlot<R>>();
+    // The delivery handle is created (and later destroyed) on the loop's thread; the worker
+    // only passes its address back through the inbox, so no loop object is touched there.
+    auto *deliver = new detail::CallbackHandle<std::function<void()>>(this, SourceLocation::current(),
+                                                                       [future, slot]() mutable {
+        if (future.done())
+            return;
+        if (slot->error) {
+            future.setException(slot->error);
+        } else if constexpr (std::is_void_v<R>) {
+            future.setResult();
+        } else {
+            future.setResult(std::move(*slot->value));
+        }
+    });
+    parkHandle(deliver);
+    std::shared_ptr<detail::ThreadsafeInbox> box = inbox();
+    auto job = [fn = std::move(fn), slot, box, deliver]() mutable {
+        try {
+            if constexpr (std::is_void_v<R>) {
+                fn();
+                slot->value.emplace();
+            } else {
+                slot->value.emplace(fn());
+            }
+        } catch (...) {
+            slot->error = std::current_exception();
+        }
+        detail::releaseParked(box, deliver);
+    };
+    try {
+        target.submit(std::move(job));
+    } catch (...) {
+        unparkAndDrop(deliver);
+        throw;
+    }
+    return future;
+}
+
+namespace detail {
+// Gives the type-erased connection back its protocol type. Each public connection template
+// below only builds the erased call (a lazy coroutine, so nothing runs yet) and hands it
+// here: no co_await inside an expression with temporaries (docs/toolchains.md).
+template <class P>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Connection<P>> typedConnection(Coro<Connection<BaseProtocol>> inner)
+{
+    static_assert(isStreamProtocol<P>, "the protocol factory must make a qaio::Protocol or qaio::BufferedProtocol");
+    auto made = co_await std::move(inner);
+    co_return Connection<P>{std::move(made.transport), static_cast<P *>(made.protocol)};
+}
+} // namespace detail
+
+template <class Factory>
+Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createConnection(Factory protocolFactory, QString host, quint16 port, ConnectionOptions options)
+{
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(createConnectionImpl(
+        ProtocolFactory(std::move(protocolFactory)), HostAndPort{std::move(host), port}, std::move(options)));
+}
+
+template <class Factory>
+Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createConnection(Factory protocolFactory, ConnectionOptions options)
+{
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(
+        createConnectionImpl(ProtocolFactory(std::move(protocolFactory)), std::nullopt, std::move(options)));
+}
+
+template <class Factory>
+Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createUnixConnection(Factory protocolFactory, QString path, UnixConnectionOptions options)
+{
+    const SocketAddress address = path.startsWith(QChar(0)) ? SocketAddress::fromAbstractName(path.mid(1).toUtf8())
+                                                            : SocketAddress::fromUnixPath(path);
+    return createUnixConnection(std::move(protocolFactory), address, std::move(options));
+}
+
+template <class Factory>
+Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createUnixConnection(Factory protocolFactory, SocketAddress address, UnixConnectionOptions options)
+{
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(
+        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), address, std::move(options)));
+}
+
+template <class Factory>
+Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::createUnixConnection(Factory protocolFactory, UnixConnectionOptions options)
+{
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(
+        createUnixConnectionImpl(ProtocolFactory(std::move(protocolFactory)), std::nullopt, std::move(options)));
+}
+
+template <class Factory>
+Coro<Connection<detail::ProtocolOf<Factory>>>
+EventLoop::connectAcceptedSocket(Factory protocolFactory, Socket sock, AcceptedSocketOptions options)
+{
+    return detail::typedConnection<detail::ProtocolOf<Factory>>(
+        connectAcceptedSocketImpl(ProtocolFactory(std::move(protocolFactory)), std::move(sock), std::move(options)));
+}
+
+/*! Schedules \a coro as a task on the running loop (asyncio.create_task()). */
+template <class T>
+Task<T> createTask(Coro<T> coro, const QString &name = {}, SourceLocation where = SourceLocation::current())
+{
+    return getRunningLoop().createTask(std::move(coro), name, where);
+}
+
+} // namespace qaio

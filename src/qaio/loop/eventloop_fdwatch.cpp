@@ -1,0 +1,114 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+// EventLoop's add_reader()/add_writer() family: one FdWatcher per descriptor.
+#include <qaio/loop/eventloop.h>
+
+#include <qaio/core/detail/fdwatcher_p.h>
+#include <qaio/core/transports.h>
+
+namespace qaio {
+
+namespace detail {
+EventLoop *&runningLoopSlot() noexcept; // eventloop.cpp
+}
+
+detail::FdWatcher &EventLoop::watcherFor(qintptr fd, const char *operation)
+{
+    if (fd < 0)
+        throw ValueError(QStringLiteral("%1(): fd: invalid file descriptor %2").arg(QLatin1String(operation)).arg(fd));
+    requireOpen();
+    requireOwnerThread();
+    auto it = m_fdWatchers.find(fd);
+    if (it == m_fdWatchers.end())
+        it = m_fdWatchers.emplace(fd, std::make_unique<detail::FdWatcher>(this, fd)).first;
+    return *it->second;
+}
+
+void EventLoop::requireNoTransport(qintptr fd, const char *operation) const
+{
+    const auto it = m_transportFds.find(fd);
+    if (it != m_transportFds.end() && !it->second->isClosing())
+        throw RuntimeError(QStringLiteral("%1(): file descriptor %2 is used by a transport; use the transport's "
+                                          "pauseReading()/resumeReading() instead")
+                               .arg(QLatin1String(operation))
+                               .arg(fd));
+}
+
+void EventLoop::claimTransportFd(qintptr fd, const BaseTransport *transport)
+{
+    m_transportFds[fd] = transport;
+}
+
+void EventLoop::releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept
+{
+    // Only its own claim: the number may already belong to a newer transport.
+    const auto it = m_transportFds.find(fd);
+    if (it != m_transportFds.end() && it->second == transport)
+        m_transportFds.erase(it);
+}
+
+void EventLoop::addReader(qintptr fd, std::function<void()> callback)
+{
+    if (!callback)
+        throw ValueError("addReader(): callback is empty");
+    requireNoTransport(fd, "addReader");
+    watcherFor(fd, "addReader").setReader(std::move(callback));
+}
+
+void EventLoop::addWriter(qintptr fd, std::function<void()> callback)
+{
+    if (!callback)
+        throw ValueError("addWriter(): callback is empty");
+    requireNoTransport(fd, "addWriter");
+    watcherFor(fd, "addWriter").setWriter(std::move(callback));
+}
+
+bool EventLoop::removeReader(qintptr fd)
+{
+    requireNoTransport(fd, "removeReader");
+    return removeWatcher(fd, true);
+}
+
+bool EventLoop::removeWriter(qintptr fd)
+{
+    requireNoTransport(fd, "removeWriter");
+    return removeWatcher(fd, false);
+}
+
+bool EventLoop::removeWatcher(qintptr fd, bool reader)
+{
+    if (m_closed)
+        return false;
+    requireOwnerThread();
+    const auto it = m_fdWatchers.find(fd);
+    if (it == m_fdWatchers.end())
+        return false;
+    detail::FdWatcher &watcher = *it->second;
+    const bool removed = reader ? watcher.clearReader() : watcher.clearWriter();
+    // A watcher whose callback is running is kept; it is reused or dropped later.
+    if (watcher.isIdle() && !watcher.isDispatching())
+        m_fdWatchers.erase(it);
+    return removed;
+}
+
+void EventLoop::runIoCallback(const std::function<void()> &callback) noexcept
+{
+    // One thread-local lookup per readiness event, not two: from a shared library each
+    // costs a __tls_get_addr() call on the transports' hot path.
+    EventLoop *&running = detail::runningLoopSlot();
+    EventLoop *previous = std::exchange(running, this);
+    ++m_batchDepth;
+    try {
+        callback();
+    } catch (...) {
+        ExceptionContext context;
+        context.message = QStringLiteral("Exception in a file descriptor callback");
+        context.exception = std::current_exception();
+        callExceptionHandler(context);
+    }
+    --m_batchDepth;
+    running = previous;
+    if (m_batchDepth == 0)
+        afterBatch();
+}
+
+} // namespace qaio

@@ -1,0 +1,22 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+// EventLoop::sendfile() (asyncio's loop.sendfile(): _sendfile_native, _sendfile_fallback).
+#include <qaio/loop/eventloop.h>
+
+#include <qaio/net/detail/sockettransport_p.h>
+
+#include <QtCore/QFile>
+
+namespace qaio {
+
+Coro<qint64> EventLoop::sendfile(Transport &transport, QFile &file, qint64 offset, std::optional<qint64> count,
+                                 bool fallback)
+{
+    if (transport.isClosing())
+        throw RuntimeError("Transport is closing");
+    auto *socketTransport = dynamic_cast<detail::SocketTransport *>(&transport);
+    if (!socketTransport)
+        throw RuntimeError("sendfile is not supported for this transport");
+    co_return co_await socketTransport->sendfile(file, offset, count, fallback);
+}
+
+} // namespace qaio

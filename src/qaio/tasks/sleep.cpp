@@ -1,0 +1,50 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#include <qaio/tasks/sleep.h>
+
+#include <qaio/loop/eventloop.h>
+#include <qaio/tasks/task.h>
+
+namespace qaio::detail {
+
+SleepAwaiter::SleepAwaiter(SleepAwaiter &&other) noexcept
+    : m_delay(other.m_delay), m_future(std::exchange(other.m_future, nullptr)), m_timer(std::move(other.m_timer))
+{
+}
+
+SleepAwaiter::~SleepAwaiter()
+{
+    m_timer.cancel();
+    if (m_future)
+        m_future->deref();
+}
+
+void SleepAwaiter::await_suspend(std::coroutine_handle<> h)
+{
+    TaskStateBase *task = currentTaskSlot();
+    if (!task)
+        throw RuntimeError("qaio::sleep() awaited outside a qaio task");
+    if (m_delay <= Duration::zero()) {
+        task->suspendYield(h);
+        return;
+    }
+    EventLoop &loop = *task->future->loop;
+    Future<void> future = loop.createFuture<void>();
+    future.state()->label = "sleep";
+    m_timer = loop.callLater(m_delay, [future]() mutable {
+        if (!future.done())
+            future.setResult();
+    });
+    m_future = future.state();
+    m_future->ref();
+    suspendCurrentTaskOn(m_future, h);
+}
+
+void SleepAwaiter::await_resume()
+{
+    m_timer.cancel();
+    throwIfCancelRequested();
+    if (m_future)
+        m_future->throwUnlessValue();
+}
+
+} // namespace qaio::detail

@@ -1,0 +1,62 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#pragma once
+
+/*!
+    \file sleep.h
+    qaio::sleep(): suspend the current task for a while (asyncio.sleep()).
+
+    \c{co_await qaio::sleep(0)} yields: the task lets every other ready callback run and
+    continues in the next tick, without a timer. A positive delay arms one timer on the
+    loop's heap. Cancelling the task while it sleeps cancels the timer and throws
+    CancelledError at the \c co_await.
+
+    Errors: throws RuntimeError when awaited outside a qaio task, ValueError for a NaN delay.
+
+    \code
+    co_await qaio::sleep(std::chrono::milliseconds(250));
+    co_await qaio::sleep(0.25);   // fractional seconds, like asyncio
+    co_await qaio::sleep(0);      // yield to other tasks
+    \endcode
+*/
+
+#include <qaio/base/clock.h>
+#include <qaio/tasks/future.h>
+#include <qaio/core/handle.h>
+#include <qaio/base/qaioglobal.h>
+
+#include <chrono>
+#include <coroutine>
+
+namespace qaio {
+
+namespace detail {
+
+class QAIO_EXPORT SleepAwaiter
+{
+public:
+    explicit SleepAwaiter(Duration delay) noexcept : m_delay(delay) {}
+    SleepAwaiter(SleepAwaiter &&other) noexcept;
+    SleepAwaiter(const SleepAwaiter &) = delete;
+    ~SleepAwaiter();
+
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h);
+    void await_resume();
+
+private:
+    Duration m_delay;
+    FutureStateBase *m_future = nullptr;
+    Handle m_timer;
+};
+
+} // namespace detail
+
+/*! Suspends the current task for \a delay: any std::chrono duration, or fractional
+    seconds like asyncio.sleep() (zero or negative: yield once; huge or infinite: for
+    good, until cancelled). Throws ValueError("Invalid delay: NaN (not a number)"). */
+inline detail::SleepAwaiter sleep(Delay delay)
+{
+    return detail::SleepAwaiter(delay.toDuration("delay"));
+}
+
+} // namespace qaio
