@@ -59,11 +59,14 @@ public:
         } else if constexpr (std::ratio_less_equal_v<Period, std::nano>) {
             m_value = std::chrono::ceil<Duration>(d); // a finer unit: the count only shrinks
         } else {
-            // Duration's limits expressed in the coarser unit (truncated, so never overflowing)
-            using Source = std::chrono::duration<Rep, Period>;
-            if (d > std::chrono::duration_cast<Source>(Duration::max()))
+            // The range check in floating point: a coarse unit's count times its period can
+            // pass 64 bits (and the count may be unsigned). Within the range the conversion
+            // is exact; saturating from 9.2e18 ns, just short of Duration::max() (~9.223e18),
+            // keeps the check clear of rounding.
+            const long double ns = static_cast<long double>(d.count()) * Period::num * 1e9L / Period::den;
+            if (ns >= 9.2e18L)
                 m_value = Duration::max();
-            else if (d < std::chrono::duration_cast<Source>(Duration::min()))
+            else if (ns <= -9.2e18L)
                 m_value = Duration::min();
             else
                 m_value = std::chrono::duration_cast<Duration>(d);

@@ -511,6 +511,23 @@ private Q_SLOTS:
         handle.cancel();
     }
 
+    // Delay's conversions: exact inside the range, whatever the unit and sign of its count.
+    void delayConversions()
+    {
+        QCOMPARE(qaio::Delay(std::chrono::duration<unsigned, std::ratio<1>>(5)).toDuration("delay"), qaio::Duration(5s));
+        QCOMPARE(qaio::Delay(std::chrono::duration<short, std::ratio<3600>>(-2)).toDuration("delay"), qaio::Duration(-2h));
+        QCOMPARE(qaio::Delay(std::chrono::duration<unsigned long long, std::ratio<31556952>>(1000)).toDuration("delay"),
+                 qaio::Duration::max());
+        QCOMPARE(qaio::Delay(-std::chrono::years(1000)).toDuration("delay"), qaio::Duration::min());
+        QCOMPARE(qaio::Delay(std::chrono::years(200)).toDuration("delay"), qaio::Duration(std::chrono::years(200)));
+        QCOMPARE(qaio::Delay(std::chrono::microseconds(7)).toDuration("delay"), qaio::Duration(7us));
+        QCOMPARE(qaio::Delay(0.25).toDuration("delay"), qaio::Duration(250ms));
+        QCOMPARE(qaio::Delay(1.5e-9).toDuration("delay"), qaio::Duration(2)); // rounded up
+        QCOMPARE(qaio::Delay(-1.5e-9).toDuration("delay"), qaio::Duration(-1));
+        QCOMPARE(qaio::Delay(std::chrono::duration<double, std::milli>(1e300)).toDuration("delay"), qaio::Duration::max());
+        QVERIFY(qaio::Delay(std::numeric_limits<double>::quiet_NaN()).isNaN());
+    }
+
     void hugeNegativeDelaysRunNow()
     {
         auto &loop = guard->loop();
