@@ -1,6 +1,6 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
-// OSError mapping, SocketAddress and Socket: the values every sock* call and transport
-// is built on (CPython's test_socket habits: exact families, lengths, errors).
+// Socket: the value every sock* call and transport is built on (CPython's test_socket
+// habits: exact families, lengths, errors). OSError and SocketAddress: tests/auto/platform.
 #include "looptestcase.h"
 #include "netsock_helpers.h"
 
@@ -10,8 +10,6 @@
 
 #include <cerrno>
 #include <fcntl.h>
-#include <net/if.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -25,38 +23,9 @@ using qaio::SocketType;
 
 namespace {
 
-// Throws the error made by makeOSError() and reports whether it was caught as E, with
-// the errno and a message that starts with the context and names the errno.
-template <class E>
-bool raisesAs(int code, const QString &context, QString *why)
-{
-    try {
-        std::rethrow_exception(qaio::makeOSError(code, context));
-    } catch (const E &e) {
-        const QString text = QString::fromUtf8(e.what());
-        if (e.errorCode() != code)
-            *why = QStringLiteral("errorCode %1, expected %2").arg(e.errorCode()).arg(code);
-        else if (!text.startsWith(context + QStringLiteral(": ")))
-            *why = QStringLiteral("message does not start with the context: ") + text;
-        else if (!text.contains(QStringLiteral("[errno %1]").arg(code)) || !text.contains(qaio::systemErrorText(code)))
-            *why = QStringLiteral("message lacks the errno or the system text: ") + text;
-        else
-            return true;
-        return false;
-    } catch (const std::exception &e) {
-        *why = QStringLiteral("wrong type: ") + QString::fromUtf8(e.what());
-        return false;
-    }
-}
-
 bool isOpenDescriptor(int fd)
 {
     return ::fcntl(fd, F_GETFD) != -1;
-}
-
-const sockaddr_in6 &native6(const SocketAddress &a)
-{
-    return *static_cast<const sockaddr_in6 *>(a.nativeData());
 }
 
 qaio::Coro<void> exchange(qaio::EventLoop &loop, Socket &a, Socket &b, QByteArray *aGot, QByteArray *bGot)
@@ -80,177 +49,6 @@ class tst_Socket : public LoopTestCase
     Q_OBJECT
 
 private Q_SLOTS:
-    // ---- OSError -----------------------------------------------------------------
-    void makeOSErrorMapsErrnoToSubclasses()
-    {
-        const QString context = QStringLiteral("connect to 127.0.0.1:9");
-        QString why;
-        QVERIFY2(raisesAs<qaio::ConnectionRefusedError>(ECONNREFUSED, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::ConnectionResetError>(ECONNRESET, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::BrokenPipeError>(EPIPE, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::BrokenPipeError>(ESHUTDOWN, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::ConnectionAbortedError>(ECONNABORTED, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::FileNotFoundError>(ENOENT, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::FileExistsError>(EEXIST, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::BlockingIOError>(EAGAIN, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::BlockingIOError>(EINPROGRESS, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::PermissionError>(EACCES, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::PermissionError>(EPERM, context, &why), qPrintable(why));
-        // The hierarchy is Python's: the four connection errors are ConnectionErrors.
-        QVERIFY2(raisesAs<qaio::ConnectionError>(ECONNREFUSED, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::ConnectionError>(EPIPE, context, &why), qPrintable(why));
-        QVERIFY2(raisesAs<qaio::OSError>(ECONNRESET, context, &why), qPrintable(why));
-    }
-
-    void makeOSErrorKeepsOtherErrorsPlain()
-    {
-        const QString context = QStringLiteral("bind to 127.0.0.1:80");
-        QString why;
-        QVERIFY2(raisesAs<qaio::OSError>(EADDRINUSE, context, &why), qPrintable(why));
-        QVERIFY(!raisesAs<qaio::ConnectionError>(EADDRINUSE, context, &why));
-        QVERIFY(!raisesAs<qaio::ConnectionError>(ENOENT, context, &why));
-        QVERIFY(!raisesAs<qaio::FileNotFoundError>(ECONNREFUSED, context, &why));
-        // An OSError is a qaio::Error (std::runtime_error), never a CancelledError.
-        QVERIFY_THROWS_EXCEPTION(std::runtime_error, qaio::throwOSError(EIO, context));
-        QVERIFY_THROWS_EXCEPTION(qaio::BrokenPipeError, qaio::throwOSError(EPIPE, context));
-    }
-
-    void gaiErrorCarriesResolverCodeAndText()
-    {
-        const qaio::GaiError e(EAI_NONAME, QStringLiteral("getaddrinfo('nowhere.invalid', '80')"));
-        QCOMPARE(e.errorCode(), EAI_NONAME);
-        const QString text = QString::fromUtf8(e.what());
-        QVERIFY2(text.startsWith(QStringLiteral("getaddrinfo('nowhere.invalid', '80'): ")), qPrintable(text));
-        QVERIFY2(text.contains(QString::fromLocal8Bit(gai_strerror(EAI_NONAME))), qPrintable(text));
-        QVERIFY(dynamic_cast<const qaio::OSError *>(&e));
-    }
-
-    // ---- SocketAddress -------------------------------------------------------------
-    void addressInvalidByDefault()
-    {
-        const SocketAddress a;
-        QVERIFY(!a.isValid());
-        QCOMPARE(a.family(), AddressFamily::Unspecified);
-        QCOMPARE(a.toString(), QString());
-        QCOMPARE(a.port(), quint16(0));
-        QVERIFY(a.host().isNull());
-        QVERIFY(a == SocketAddress());
-    }
-
-    void addressIPv4()
-    {
-        const SocketAddress a(QHostAddress(QStringLiteral("192.0.2.7")), 8080);
-        QVERIFY(a.isValid());
-        QCOMPARE(a.family(), AddressFamily::IPv4);
-        QCOMPARE(a.host(), QHostAddress(QStringLiteral("192.0.2.7")));
-        QCOMPARE(a.port(), quint16(8080));
-        QCOMPARE(a.toString(), QStringLiteral("192.0.2.7:8080"));
-        QCOMPARE(a.path(), QString());
-        QVERIFY(!a.isAbstract());
-        QCOMPARE(a.nativeSize(), sizeof(sockaddr_in));
-        const auto *in = static_cast<const sockaddr_in *>(a.nativeData());
-        QCOMPARE(in->sin_family, sa_family_t(AF_INET));
-        QCOMPARE(ntohs(in->sin_port), quint16(8080));
-
-        QVERIFY(a == SocketAddress(QHostAddress(QStringLiteral("192.0.2.7")), 8080));
-        QVERIFY(!(a == SocketAddress(QHostAddress(QStringLiteral("192.0.2.7")), 8081)));
-        QVERIFY(!(a == SocketAddress(QHostAddress(QStringLiteral("192.0.2.8")), 8080)));
-        QVERIFY(a == SocketAddress::fromNative(a.nativeData(), a.nativeSize()));
-    }
-
-    void addressIPv6()
-    {
-        const SocketAddress a(QHostAddress(QStringLiteral("::1")), 443);
-        QCOMPARE(a.family(), AddressFamily::IPv6);
-        QCOMPARE(a.host(), QHostAddress(QHostAddress::LocalHostIPv6));
-        QCOMPARE(a.port(), quint16(443));
-        QCOMPARE(a.toString(), QStringLiteral("[::1]:443"));
-        QCOMPARE(a.nativeSize(), sizeof(sockaddr_in6));
-        QCOMPARE(native6(a).sin6_scope_id, 0u);
-        QVERIFY(a == SocketAddress(QHostAddress(QHostAddress::LocalHostIPv6), 443));
-        QVERIFY(!(a == SocketAddress(QHostAddress(QHostAddress::LocalHost), 443)));
-        QVERIFY(a == SocketAddress::fromNative(a.nativeData(), a.nativeSize()));
-    }
-
-    void addressIPv6ScopeByNameOrIndex()
-    {
-        const unsigned loIndex = if_nametoindex("lo");
-        if (loIndex == 0)
-            QSKIP("no loopback interface named lo");
-        const SocketAddress byName(QHostAddress(QStringLiteral("fe80::1%lo")), 80);
-        QCOMPARE(native6(byName).sin6_scope_id, loIndex);
-        const SocketAddress byIndex(QHostAddress(QStringLiteral("fe80::1%%1").arg(loIndex)), 80);
-        QCOMPARE(native6(byIndex).sin6_scope_id, loIndex);
-        QVERIFY(byName == byIndex);
-        // host() keeps the scope (QHostAddress(sockaddr *) alone would drop it).
-        QCOMPARE(byName.host().scopeId(), QStringLiteral("lo"));
-        QCOMPARE(byName.toString(), QStringLiteral("[fe80::1%lo]:80"));
-        QVERIFY(SocketAddress(byName.host(), 80) == byName);
-    }
-
-    void addressRejectsNonIpHosts()
-    {
-        try {
-            SocketAddress(QHostAddress(), 80);
-            QFAIL("a null host must throw");
-        } catch (const qaio::ValueError &e) {
-            QVERIFY2(QString::fromUtf8(e.what()).startsWith(QStringLiteral("host:")), e.what());
-        }
-        QVERIFY_THROWS_EXCEPTION(qaio::ValueError, SocketAddress(QHostAddress(QHostAddress::Any), 80));
-        const SocketAddress any4(QHostAddress(QHostAddress::AnyIPv4), 80);
-        QCOMPARE(any4.toString(), QStringLiteral("0.0.0.0:80"));
-    }
-
-    void addressUnixPath()
-    {
-        const SocketAddress a = SocketAddress::fromUnixPath(QStringLiteral("/tmp/qaio-test.sock"));
-        QVERIFY(a.isValid());
-        QCOMPARE(a.family(), AddressFamily::Unix);
-        QCOMPARE(a.path(), QStringLiteral("/tmp/qaio-test.sock"));
-        QCOMPARE(a.toString(), QStringLiteral("/tmp/qaio-test.sock"));
-        QVERIFY(!a.isAbstract());
-        QCOMPARE(a.abstractName(), QByteArray());
-        QVERIFY(a.host().isNull());
-        QCOMPARE(a.port(), quint16(0));
-        QCOMPARE(a.nativeSize(), offsetof(sockaddr_un, sun_path) + sizeof("/tmp/qaio-test.sock"));
-        QVERIFY(a == SocketAddress::fromUnixPath(QStringLiteral("/tmp/qaio-test.sock")));
-        QVERIFY(!(a == SocketAddress::fromUnixPath(QStringLiteral("/tmp/qaio-test2.sock"))));
-    }
-
-    void addressUnixPathLimits()
-    {
-        const qsizetype limit = qsizetype(sizeof(sockaddr_un::sun_path)) - 1; // room for the NUL
-        const QString longest = QStringLiteral("/") + QString(limit - 1, QLatin1Char('a'));
-        QCOMPARE(SocketAddress::fromUnixPath(longest).path(), longest);
-        const QString tooLong = longest + QLatin1Char('a');
-        try {
-            SocketAddress::fromUnixPath(tooLong);
-            QFAIL("a path longer than sun_path must throw");
-        } catch (const qaio::ValueError &e) {
-            const QString text = QString::fromUtf8(e.what());
-            QVERIFY2(text.startsWith(QStringLiteral("path:")), qPrintable(text));
-            QVERIFY2(text.contains(QString::number(limit)), qPrintable(text));
-        }
-        QVERIFY_THROWS_EXCEPTION(qaio::ValueError, SocketAddress::fromUnixPath(QString()));
-    }
-
-    void addressAbstractName()
-    {
-        const SocketAddress a = SocketAddress::fromAbstractName("qaio-test");
-        QCOMPARE(a.family(), AddressFamily::Unix);
-        QVERIFY(a.isAbstract());
-        QCOMPARE(a.abstractName(), QByteArray("qaio-test"));
-        QCOMPARE(a.toString(), QStringLiteral("@qaio-test"));
-        QCOMPARE(a.path(), QString());
-        QCOMPARE(a.nativeSize(), offsetof(sockaddr_un, sun_path) + 1 + 9);
-        QVERIFY(a == SocketAddress::fromAbstractName("qaio-test"));
-        QVERIFY(!(a == SocketAddress::fromAbstractName("qaio-tes")));
-        // Same bytes, but one is a file and the other not: different addresses.
-        QVERIFY(!(a == SocketAddress::fromUnixPath(QStringLiteral("qaio-test"))));
-        const QByteArray tooLong(qsizetype(sizeof(sockaddr_un::sun_path)), 'n');
-        QVERIFY_THROWS_EXCEPTION(qaio::ValueError, SocketAddress::fromAbstractName(tooLong));
-    }
-
     // ---- Socket: creation, bind, listen, addresses ---------------------------------
     void createBindListenIPv4()
     {
