@@ -21,6 +21,7 @@
 #include <qaio/base/qaioglobal.h>
 
 #include <chrono>
+#include <concepts>
 #include <cmath>
 #include <optional>
 #include <ratio>
@@ -74,6 +75,10 @@ public:
     }
     /*! Fractional seconds, as asyncio takes them. */
     Delay(double seconds) noexcept { setNanoseconds(seconds * 1e9); } // NOLINT
+    /*! A bool is no delay (asyncio raises TypeError); without this it would mean 1 s. */
+    template <class B>
+        requires std::same_as<B, bool>
+    Delay(B) = delete;
 
     /*! True if made from a NaN. */
     bool isNaN() const noexcept { return m_nan; }

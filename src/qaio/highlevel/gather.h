@@ -227,8 +227,7 @@ protected:
 template <class State>
 State *newGatherState(EventLoop &loop, const SourceLocation &where)
 {
-    loop.requireOpen();
-    loop.requireOwnerThread();
+    requireUsableLoop(loop);
     auto *state = new State(&loop, where);
     registerFuture(&loop, state);
     return state;

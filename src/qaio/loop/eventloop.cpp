@@ -81,6 +81,12 @@ std::vector<HandleImpl *> ThreadsafeInbox::close()
     return std::exchange(m_pushed, {});
 }
 
+void requireUsableLoop(const EventLoop &loop)
+{
+    loop.requireOpen();
+    loop.requireOwnerThread();
+}
+
 void releaseParked(const std::shared_ptr<ThreadsafeInbox> &inbox, HandleImpl *handle) noexcept
 {
     inbox->release(handle);

@@ -96,6 +96,9 @@ inline const void *currentThreadTag() noexcept
 {
     return QThread::currentThreadId();
 }
+/*! Throws unless \a loop is open and this is its thread (for futures made outside
+    createFuture(), such as gather()'s). */
+QAIO_EXPORT void requireUsableLoop(const EventLoop &loop);
 /*! From any thread: hands a parked handle back to its loop (see runInExecutor()). */
 QAIO_EXPORT void releaseParked(const std::shared_ptr<ThreadsafeInbox> &inbox, HandleImpl *handle) noexcept;
 } // namespace detail
@@ -353,7 +356,8 @@ public:
         For tests of tick semantics; normal code lets Qt drive the loop. */
     void runOnce();
 
-    /*! Throws RuntimeError unless called on the loop's thread. */
+private:
+    // asyncio's _check_closed() and _check_thread(): every scheduling call starts with them.
     void requireOwnerThread() const
     {
         if (detail::currentThreadTag() != m_ownerTag)
@@ -365,7 +369,6 @@ public:
             throwClosed();
     }
 
-private:
     friend class detail::AsyncGenBase;
     friend class detail::LoopDriver;
     friend class detail::LoopResource;
@@ -375,6 +378,7 @@ private:
     friend class detail::TaskStateBase;
     friend class Handle;
     friend QAIO_EXPORT void detail::registerFuture(EventLoop *, detail::FutureStateBase *);
+    friend QAIO_EXPORT void detail::requireUsableLoop(const EventLoop &);
 
     [[noreturn]] static void throwClosed();
     [[noreturn]] static void throwWrongThread();

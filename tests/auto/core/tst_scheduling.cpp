@@ -526,6 +526,8 @@ private Q_SLOTS:
         QCOMPARE(qaio::Delay(-1.5e-9).toDuration("delay"), qaio::Duration(-1));
         QCOMPARE(qaio::Delay(std::chrono::duration<double, std::milli>(1e300)).toDuration("delay"), qaio::Duration::max());
         QVERIFY(qaio::Delay(std::numeric_limits<double>::quiet_NaN()).isNaN());
+        static_assert(!std::is_convertible_v<bool, qaio::Delay>, "a bool is no delay");
+        static_assert(std::is_convertible_v<int, qaio::Delay> && std::is_convertible_v<std::chrono::hours, qaio::Delay>);
     }
 
     void hugeNegativeDelaysRunNow()
