@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/core/handle.h>
 
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 
 namespace qaio {
 

@@ -26,7 +26,7 @@
 
 namespace qaio {
 
-class EventLoop;
+class LoopCore;
 
 namespace detail {
 
@@ -35,7 +35,7 @@ namespace detail {
 class QAIO_EXPORT HandleImpl
 {
 public:
-    HandleImpl(EventLoop *loop, const SourceLocation &where) noexcept : loop(loop), where(where) {}
+    HandleImpl(LoopCore *loop, const SourceLocation &where) noexcept : loop(loop), where(where) {}
     HandleImpl(const HandleImpl &) = delete;
     HandleImpl &operator=(const HandleImpl &) = delete;
     virtual ~HandleImpl();
@@ -51,7 +51,7 @@ public:
             delete this;
     }
 
-    EventLoop *loop;
+    LoopCore *loop;
     SourceLocation where;
     TimePoint when{};
     std::uint64_t sequence = 0; // ties between equal deadlines run in scheduling order
@@ -60,7 +60,7 @@ public:
     bool running = false;
     bool isTimer = false;
     bool inTimerHeap = false;
-    bool isTaskStep = false; // runs TaskStateBase::step() and nothing else (see EventLoop::takeStepStamp())
+    bool isTaskStep = false; // runs TaskStateBase::step() and nothing else (see LoopCore::takeStepStamp())
 };
 
 template <class F>
@@ -68,7 +68,7 @@ class CallbackHandle final : public HandleImpl
 {
 public:
     template <class G>
-    CallbackHandle(EventLoop *loop, const SourceLocation &where, G &&fn)
+    CallbackHandle(LoopCore *loop, const SourceLocation &where, G &&fn)
         : HandleImpl(loop, where), m_fn(std::in_place, std::forward<G>(fn))
     {
     }

@@ -34,7 +34,7 @@
 #include <qaio/base/clock.h>
 #include <qaio/tasks/coro.h>
 #include <qaio/highlevel/ensurefuture.h>
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 #include <qaio/tasks/future.h>
 #include <qaio/base/qaioglobal.h>
 #include <qaio/tasks/task.h>
@@ -53,7 +53,7 @@ namespace detail {
 class QAIO_EXPORT AsCompletedCore : public std::enable_shared_from_this<AsCompletedCore>
 {
 public:
-    explicit AsCompletedCore(EventLoop &loop) : m_loop(&loop) {}
+    explicit AsCompletedCore(LoopCore &loop) : m_loop(&loop) {}
     /*! Subscribes to \a futures (distinct, same loop) and arms the timeout. */
     void start(const std::vector<FutureBase> &futures, std::optional<Duration> timeout);
     /*! Stops tracking: removes the callbacks, cancels the timer. */
@@ -71,7 +71,7 @@ private:
         FutureBase future;
         DoneCallbackId callback;
     };
-    EventLoop *m_loop;
+    LoopCore *m_loop;
     std::vector<Entry> m_todo;
     std::deque<FutureBase> m_done;
     std::deque<Future<void>> m_getters;
@@ -137,7 +137,7 @@ namespace detail {
 QAIO_EXPORT std::vector<FutureBase> distinctFutures(std::vector<FutureBase> futures);
 
 template <class T>
-AsCompleted<T> makeAsCompleted(EventLoop &loop, std::vector<FutureBase> futures, std::optional<Duration> timeout)
+AsCompleted<T> makeAsCompleted(LoopCore &loop, std::vector<FutureBase> futures, std::optional<Duration> timeout)
 {
     futures = distinctFutures(std::move(futures));
     auto core = std::make_shared<AsCompletedCore>(loop);
@@ -159,9 +159,9 @@ AsCompleted<typename F::value_type> asCompleted(const std::vector<F> &futures,
             throw ValueError("asCompleted(): futures holds an invalid (default-constructed) future");
         erased.push_back(f);
     }
-    EventLoop &loop = erased.empty() ? detail::defaultLoop() : erased.front().getLoop();
+    LoopCore &loop = erased.empty() ? detail::defaultLoop() : detail::loopOf(erased.front());
     for (const FutureBase &f : erased) {
-        if (&f.getLoop() != &loop)
+        if (&detail::loopOf(f) != &loop)
             throw ValueError("asCompleted(): a future belongs to a different loop than the others");
     }
     return detail::makeAsCompleted<typename F::value_type>(loop, std::move(erased), checkedTimeout);
@@ -173,7 +173,7 @@ AsCompleted<T> asCompleted(std::vector<Coro<T>> coros, std::optional<Delay> time
                            SourceLocation where = SourceLocation::current())
 {
     const std::optional<Duration> checkedTimeout = detail::checkedDelay(timeout, "timeout");
-    EventLoop &loop = detail::defaultLoop();
+    LoopCore &loop = detail::defaultLoop();
     std::vector<FutureBase> erased;
     erased.reserve(coros.size());
     for (Coro<T> &c : coros) {

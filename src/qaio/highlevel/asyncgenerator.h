@@ -81,7 +81,7 @@
 
 namespace qaio {
 
-class EventLoop;
+class LoopCore;
 
 /*!
     \class qaio::GeneratorExit
@@ -163,7 +163,7 @@ public:
     std::coroutine_handle<> self;
     std::coroutine_handle<> continuation;
     std::exception_ptr error;
-    EventLoop *loop = nullptr; // the loop this generator is registered with, while it is
+    LoopCore *loop = nullptr; // the loop this generator is registered with, while it is
     std::uint32_t refs = 1;
     bool started = false;
     bool running = false;

@@ -29,9 +29,8 @@
 */
 
 #include <qaio/tasks/coro.h>
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 #include <qaio/tasks/future.h>
-#include <qaio/loop/policy.h>
 #include <qaio/base/qaioglobal.h>
 #include <qaio/tasks/task.h>
 
@@ -52,9 +51,9 @@ struct IsCoro<Coro<T>> : std::true_type
 
 /*! The loop a high-level function uses when no future tells it: the running loop, else
     the policy's loop for this thread (asyncio's events.get_event_loop()). */
-inline EventLoop &defaultLoop()
+inline LoopCore &defaultLoop()
 {
-    return getEventLoop();
+    return currentLoopCore();
 }
 } // namespace detail
 
@@ -77,23 +76,23 @@ using AwaitResult = typename std::remove_cvref_t<A>::value_type;
 
 /*! Wraps \a coro in a task scheduled on \a loop (asyncio.ensure_future(coro)). */
 template <class T>
-Task<T> ensureFuture(Coro<T> coro, EventLoop *loop = nullptr,
+Task<T> ensureFuture(Coro<T> coro, LoopCore *loop = nullptr,
                      SourceLocation where = SourceLocation::current())
 {
     if (!coro.isValid())
         throw ValueError("ensureFuture(): coro is empty (moved-from or default-constructed)");
-    EventLoop &target = loop ? *loop : detail::defaultLoop();
+    LoopCore &target = loop ? *loop : detail::defaultLoop();
     return target.createTask(std::move(coro), QString(), where);
 }
 
 /*! Returns \a future itself; throws ValueError if it is invalid or bound to another loop
     than \a loop. */
 template <TypedFuture F>
-std::remove_cvref_t<F> ensureFuture(F &&future, EventLoop *loop = nullptr)
+std::remove_cvref_t<F> ensureFuture(F &&future, LoopCore *loop = nullptr)
 {
     if (!future.isValid())
         throw ValueError("ensureFuture(): future is invalid (default-constructed)");
-    if (loop && &future.getLoop() != loop)
+    if (loop && &detail::loopOf(future) != loop)
         throw ValueError("ensureFuture(): The future belongs to a different loop than the one specified as "
                          "the loop argument");
     return std::forward<F>(future);

@@ -56,7 +56,7 @@
 
 #include <qaio/tasks/coro.h>
 #include <qaio/highlevel/ensurefuture.h>
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 #include <qaio/tasks/future.h>
 #include <qaio/highlevel/outcome.h>
 #include <qaio/base/qaioglobal.h>
@@ -173,7 +173,7 @@ class TupleGatherState final : public FutureState<std::tuple<GatherItem<ReturnEx
 {
 public:
     using Result = std::tuple<GatherItem<ReturnExceptions, T>...>;
-    TupleGatherState(EventLoop *loop, const SourceLocation &where)
+    TupleGatherState(LoopCore *loop, const SourceLocation &where)
         : FutureState<Result>(loop, where), GatherCore(this, ReturnExceptions)
     {
         this->label = "gather";
@@ -201,7 +201,7 @@ class VectorGatherState final : public FutureState<GatherVectorResult<ReturnExce
 {
 public:
     using Result = GatherVectorResult<ReturnExceptions, T>;
-    VectorGatherState(EventLoop *loop, const SourceLocation &where)
+    VectorGatherState(LoopCore *loop, const SourceLocation &where)
         : FutureState<Result>(loop, where), GatherCore(this, ReturnExceptions)
     {
         this->label = "gather";
@@ -225,7 +225,7 @@ protected:
 
 /*! Creates a gathering state on \a loop, registered like any future of the loop. */
 template <class State>
-State *newGatherState(EventLoop &loop, const SourceLocation &where)
+State *newGatherState(LoopCore &loop, const SourceLocation &where)
 {
     requireUsableLoop(loop);
     auto *state = new State(&loop, where);
@@ -235,15 +235,15 @@ State *newGatherState(EventLoop &loop, const SourceLocation &where)
 
 /*! The loop of the first future among \a args, or nullptr. */
 template <class... A>
-EventLoop *firstFutureLoop(const A &...args)
+LoopCore *firstFutureLoop(const A &...args)
 {
-    EventLoop *loop = nullptr;
+    LoopCore *loop = nullptr;
     [[maybe_unused]] auto visit = [&loop](const auto &arg) {
         if constexpr (TypedFuture<decltype(arg)>) {
             if (!loop) {
                 if (!arg.isValid())
                     throw ValueError("gather(): a future argument is invalid (default-constructed)");
-                loop = &arg.getLoop();
+                loop = &detail::loopOf(arg);
             }
         }
     };
@@ -253,12 +253,12 @@ EventLoop *firstFutureLoop(const A &...args)
 
 /*! Adds \a arg as the next child of \a core: a future as is, a coroutine as a new task. */
 template <class A>
-void addGatherChild(GatherCore &core, EventLoop &loop, A &&arg)
+void addGatherChild(GatherCore &core, LoopCore &loop, A &&arg)
 {
     if constexpr (TypedFuture<A>) {
         if (!arg.isValid())
             throw ValueError("gather(): a future argument is invalid (default-constructed)");
-        if (&arg.getLoop() != &loop)
+        if (&detail::loopOf(arg) != &loop)
             throw ValueError("gather(): a future belongs to a different loop than the other awaitables");
         core.addChild(arg.state());
     } else {
@@ -274,8 +274,8 @@ template <bool ReturnExceptions, class... A>
 Future<std::tuple<GatherItem<ReturnExceptions, AwaitResult<A>>...>> gatherTuple(A &&...args)
 {
     using State = TupleGatherState<ReturnExceptions, AwaitResult<A>...>;
-    EventLoop *first = firstFutureLoop(args...);
-    EventLoop &loop = first ? *first : defaultLoop();
+    LoopCore *first = firstFutureLoop(args...);
+    LoopCore &loop = first ? *first : defaultLoop();
     State *state = newGatherState<State>(loop, SourceLocation::current());
     Future<typename State::Result> outer(state);
     state->reserve(sizeof...(A));
@@ -291,7 +291,7 @@ Future<GatherVectorResult<ReturnExceptions, typename F::value_type>> gatherFutur
     using State = VectorGatherState<ReturnExceptions, typename F::value_type>;
     if (!futures.empty() && !futures.front().isValid())
         throw ValueError("gather(): a future in futures is invalid (default-constructed)");
-    EventLoop &loop = futures.empty() ? defaultLoop() : futures.front().getLoop();
+    LoopCore &loop = futures.empty() ? defaultLoop() : detail::loopOf(futures.front());
     State *state = newGatherState<State>(loop, where);
     Future<typename State::Result> outer(state);
     state->reserve(futures.size());
@@ -306,7 +306,7 @@ Future<GatherVectorResult<ReturnExceptions, T>> gatherCoros(std::vector<Coro<T>>
                                                            const SourceLocation &where)
 {
     using State = VectorGatherState<ReturnExceptions, T>;
-    EventLoop &loop = defaultLoop();
+    LoopCore &loop = defaultLoop();
     State *state = newGatherState<State>(loop, where);
     Future<typename State::Result> outer(state);
     state->reserve(coros.size());

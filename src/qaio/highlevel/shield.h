@@ -41,7 +41,7 @@ Future<T> shieldFuture(Future<T> inner)
 {
     if (inner.done())
         return inner;
-    Future<T> outer = inner.getLoop().template createFuture<T>();
+    Future<T> outer = detail::loopOf(inner).template createFuture<T>();
     outer.state()->label = "shield";
     const DoneCallbackId innerId = inner.addDoneCallback([outer](Future<T> in) mutable {
         FutureStateBase *s = in.state();

@@ -1,6 +1,8 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/highlevel/taskgroup.h>
 
+#include <qaio/tasks/exceptioncontext.h>
+
 namespace qaio {
 
 TaskGroup::~TaskGroup()
@@ -32,7 +34,7 @@ void TaskGroup::enter()
     m_parent = currentTask();
     if (!m_parent.isValid())
         throw RuntimeError(QStringLiteral("TaskGroup %1 cannot determine the parent task").arg(describe()));
-    m_loop = &m_parent.getLoop();
+    m_loop = &detail::loopOf(m_parent);
     m_entered = true;
 }
 

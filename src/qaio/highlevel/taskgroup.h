@@ -43,7 +43,7 @@
 
 #include <qaio/tasks/coro.h>
 #include <qaio/highlevel/ensurefuture.h>
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 #include <qaio/tasks/future.h>
 #include <qaio/base/qaioglobal.h>
 #include <qaio/tasks/task.h>
@@ -109,7 +109,7 @@ private:
         DoneCallbackId callback;
     };
 
-    EventLoop *m_loop = nullptr;
+    LoopCore *m_loop = nullptr;
     TaskBase m_parent;
     std::vector<Tracked> m_tasks;
     std::unordered_map<detail::FutureStateBase *, std::size_t> m_index; // position in m_tasks

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/highlevel/timeout.h>
 
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 
 namespace qaio {
 
@@ -41,7 +41,7 @@ void Timeout::enter(std::optional<Duration> delay)
     m_task = task;
     m_cancelling = m_task.cancelling();
     if (delay)
-        m_when = deadlineAfter(m_task.getLoop().time(), *delay);
+        m_when = deadlineAfter(detail::loopOf(m_task).time(), *delay);
     reschedule(m_when);
 }
 
@@ -57,7 +57,7 @@ void Timeout::reschedule(std::optional<TimePoint> when)
     m_handler = Handle();
     if (!when)
         return;
-    EventLoop &loop = m_task.getLoop();
+    LoopCore &loop = detail::loopOf(m_task);
     if (*when <= loop.time())
         m_handler = loop.callSoon([this] { onTimeout(); });
     else

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/highlevel/wait.h>
 
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 
 #include <memory>
 
@@ -28,7 +28,7 @@ struct WaitShared
 
 Coro<void> waitErased(std::vector<FutureStateBase *> futures, std::optional<Duration> timeout, ReturnWhen returnWhen)
 {
-    EventLoop &loop = getRunningLoop();
+    LoopCore &loop = detail::requireRunningLoop();
     auto shared = std::make_shared<WaitShared>();
     shared->waiter = loop.createFuture<void>();
     shared->waiter.state()->label = "wait";
@@ -70,7 +70,7 @@ Coro<void> waitErased(std::vector<FutureStateBase *> futures, std::optional<Dura
 
 Coro<void> cancelAndWait(FutureBase future)
 {
-    EventLoop &loop = getRunningLoop();
+    LoopCore &loop = detail::requireRunningLoop();
     Future<void> waiter = loop.createFuture<void>();
     const DoneCallbackId id = future.addDoneCallback([waiter](const FutureBase &) mutable {
         if (!waiter.done())

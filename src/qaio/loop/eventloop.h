@@ -13,7 +13,9 @@
     Scheduling is asyncio's: callbacks run in FIFO order, in ticks; a tick runs exactly
     the callbacks that were ready when it began. Timers live in one heap behind a single
     precise Qt timer. Many ticks may run per Qt event, within a time slice, so a storm of
-    callbacks never starves Qt's own events, timers and socket notifiers.
+    callbacks never starves Qt's own events, timers and socket notifiers. That scheduler
+    is EventLoop's base class, LoopCore (core/loopcore.h): callSoon(), callLater(),
+    addReader(), createTask(), runForever() and their kin are documented there.
 
     Errors: every scheduling call throws RuntimeError("Event loop is closed") after close(),
     and RuntimeError when called from another thread (use callSoonThreadsafe()).
@@ -33,34 +35,29 @@
 */
 
 #include <qaio/base/clock.h>
-#include <qaio/net/connectionoptions.h>
-#include <qaio/tasks/coro.h>
 #include <qaio/base/errors.h>
-#include <qaio/tasks/exceptioncontext.h>
-#include <qaio/core/executor.h>
-#include <qaio/tasks/future.h>
-#include <qaio/core/handle.h>
-#include <qaio/core/protocols.h>
 #include <qaio/base/qaioglobal.h>
+#include <qaio/core/executor.h>
+#include <qaio/core/handle.h>
+#include <qaio/core/loopcore.h>
+#include <qaio/core/protocols.h>
+#include <qaio/net/connectionoptions.h>
 #include <qaio/net/server.h>
+#include <qaio/tasks/coro.h>
+#include <qaio/tasks/exceptioncontext.h>
+#include <qaio/tasks/future.h>
 #include <qaio/tasks/task.h>
-
-#include <qaio/core/detail/ringqueue.h>
-#include <qaio/core/detail/timerheap.h>
 
 #include <QtCore/QString>
 #include <QtCore/QStringList>
-#include <QtCore/QThread>
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <type_traits>
+#include <optional>
 #include <span>
-#include <unordered_map>
-#include <unordered_set>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -78,38 +75,16 @@ struct AddrInfoHints;
 struct NameInfo;
 
 namespace detail {
-class AsyncGenBase;
-class FdWatcher;
-class LoopResource;
-class LoopDriver;
-class SocketTransport;
-class ThreadsafeInbox;
 template <class R>
 struct ExecutorSlot
 {
     std::optional<typename StoredValue<R>::type> value;
     std::exception_ptr error;
 };
-/*! Identifies the calling thread. Qt reads the thread control block directly, where a
-    thread_local in a shared library costs a __tls_get_addr call on every callSoon(). */
-inline const void *currentThreadTag() noexcept
-{
-    return QThread::currentThreadId();
-}
-/*! Throws unless \a loop is open and this is its thread (for futures made outside
-    createFuture(), such as gather()'s). */
-QAIO_EXPORT void requireUsableLoop(const EventLoop &loop);
-/*! From any thread: hands a parked handle back to its loop (see runInExecutor()). */
-QAIO_EXPORT void releaseParked(const std::shared_ptr<ThreadsafeInbox> &inbox, HandleImpl *handle) noexcept;
 } // namespace detail
 
-using ExceptionHandler = std::function<void(EventLoop &, const ExceptionContext &)>;
-/*! Called by createTask() for every new task, before it is started. It may customise the
-    task (name, ...) and start it with TaskBase::scheduleStart() or startEagerly(); a task
-    the factory did not start is scheduled normally. */
-using TaskFactory = std::function<void(EventLoop &, TaskBase &)>;
 
-class QAIO_EXPORT EventLoop
+class QAIO_EXPORT EventLoop : public LoopCore
 {
 public:
     /*! Creates a loop owned by the calling thread. Debug mode is on if QAIO_DEBUG=1. */
@@ -121,9 +96,7 @@ public:
     EventLoop &operator=(const EventLoop &) = delete;
 
     // ---- Lifecycle -------------------------------------------------------------------
-    /*! Runs until stop(). Throws RuntimeError if the loop is closed, already running, or
-        another loop is running on this thread; needs a QCoreApplication. */
-    void runForever();
+    // runForever(), stop(), isRunning(), isClosed(), runOnce(): see LoopCore.
     /*! Runs until \a future is done and returns its result (or throws its exception).
         Throws RuntimeError("Event loop stopped before Future completed.") if stop() ends
         the run first; the future then stays pending. */
@@ -132,51 +105,18 @@ public:
     /*! Wraps \a coro in a task and runs until it is done. */
     template <class T>
     T runUntilComplete(Coro<T> coro, SourceLocation where = SourceLocation::current());
-    /*! Makes runForever() return after the current tick (asyncio's stop()). */
-    void stop();
     /*! Drops every scheduled callback and shuts the default executor down (without
         waiting). Closing twice is fine. Throws RuntimeError if the loop is running. */
     void close();
-    /*! True while qaio dispatches on this loop: inside runForever()/runUntilComplete(), or
-        while running callbacks under a plain Qt event loop. */
-    bool isRunning() const noexcept { return m_runDepth > 0 || m_batchDepth > 0; }
-    bool isClosed() const noexcept { return m_closed; }
     /*! Closes every AsyncGenerator started on this loop and not finished yet, all
         concurrently (one task each, see AsyncGenerator::aclose()); errors go to the
-        exception handler (asyncio's shutdown_asyncgens()). Defined in highlevel/asyncgenerator.cpp. */
+        exception handler (asyncio's shutdown_asyncgens()). Defined in eventloop_asyncgens.cpp. */
     Coro<void> shutdownAsyncgens();
     /*! Shuts the default executor down, waiting for its jobs without blocking the loop.
         With a \a timeout, a warning is logged if they take longer, and the wait ends. */
     Coro<void> shutdownDefaultExecutor(std::optional<Delay> timeout = std::nullopt);
 
-    // ---- Debugging -------------------------------------------------------------------
-    void setDebug(bool enabled) noexcept { m_debug = enabled; }
-    bool getDebug() const noexcept { return m_debug; }
-    /*! In debug mode, callbacks and task steps taking longer are logged (default 100 ms). */
-    Duration slowCallbackDuration() const noexcept { return m_slowCallbackDuration; }
-    void setSlowCallbackDuration(Duration d) noexcept { m_slowCallbackDuration = d; }
-
-    // ---- Scheduling callbacks ---------------------------------------------------------
-    /*! Schedules \a fn to run in the next tick, after the callbacks already scheduled. */
-    template <class F>
-    Handle callSoon(F &&fn, SourceLocation where = SourceLocation::current());
-    /*! callSoon() for any thread: wakes the loop's thread. Throws RuntimeError if closed. */
-    template <class F>
-    Handle callSoonThreadsafe(F &&fn, SourceLocation where = SourceLocation::current());
-    /*! Schedules \a fn after \a delay: any std::chrono duration, or fractional seconds as
-        in asyncio. Negative means now; a delay beyond the clock's range (or infinite)
-        saturates and never fires (see Delay). Throws ValueError for a NaN delay. */
-    template <class F>
-    TimerHandle callLater(Delay delay, F &&fn, SourceLocation where = SourceLocation::current());
-    /*! Schedules \a fn at \a when on this loop's clock (see time()). */
-    template <class F>
-    TimerHandle callAt(TimePoint when, F &&fn, SourceLocation where = SourceLocation::current());
-    /*! The loop's monotonic time. */
-    TimePoint time() const noexcept { return m_clock ? m_clock->now() : steadyNow(); }
-
-    /*! Replaces the clock (tests use a VirtualClock). Only while no timer is scheduled. */
-    void setClock(std::shared_ptr<Clock> clock);
-    std::shared_ptr<Clock> clock() const { return m_clock; }
+    // Debugging, scheduling callbacks, the clock and watching file descriptors: see LoopCore.
 
     // ---- Thread pool ------------------------------------------------------------------
     /*! Runs \a fn() on \a executor (nullptr: the default executor) and returns a future of
@@ -193,36 +133,11 @@ public:
     void setDefaultExecutor(std::unique_ptr<Executor> executor);
     Executor &defaultExecutor();
 
-    // ---- Tasks and futures ------------------------------------------------------------
-    template <class T = void>
-    Future<T> createFuture(SourceLocation where = SourceLocation::current());
-    /*! Wraps \a coro in a Task scheduled to start in the next tick. */
-    template <class T>
-    Task<T> createTask(Coro<T> coro, const QString &name = {},
-                       SourceLocation where = SourceLocation::current());
-    void setTaskFactory(TaskFactory factory) { m_taskFactory = std::move(factory); }
-    const TaskFactory &getTaskFactory() const noexcept { return m_taskFactory; }
-
+    // ---- Tasks (createTask(), createFuture(), the task factory: see LoopCore) -----------
     /*! Pending tasks of this loop, oldest first (asyncio's all_tasks()). */
     std::vector<TaskBase> allTasks() const;
     /*! A snapshot of every pending task for inspection. */
     std::vector<TaskInfo> taskInfos() const;
-
-    // ---- Watching file descriptors (asyncio's add_reader() & co.) ----------------------
-    /*! Calls \a callback whenever \a fd is readable, until removeReader(). Replaces an
-        earlier reader of the same fd. The callback runs directly when Qt reports the fd
-        ready; its exceptions go to the exception handler. Throws ValueError for a negative
-        fd, RuntimeError if the loop is closed or the fd belongs to a transport. */
-    void addReader(qintptr fd, std::function<void()> callback);
-    /*! Stops watching \a fd for reading; returns whether a reader was registered.
-        Throws RuntimeError if the fd belongs to an open transport. */
-    bool removeReader(qintptr fd);
-    /*! Calls \a callback whenever \a fd is writable, until removeWriter(). Throws as
-        addReader(). */
-    void addWriter(qintptr fd, std::function<void()> callback);
-    /*! Stops watching \a fd for writing; returns whether a writer was registered.
-        Throws RuntimeError if the fd belongs to an open transport. */
-    bool removeWriter(qintptr fd);
 
     // ---- Sockets (asyncio's sock_*() coroutines; see socket.h) ------------------------
     // Each tries the system call at once and waits for readiness only if it would block.
@@ -333,97 +248,16 @@ public:
                           bool fallback = true);
 
     // ---- Error handling ---------------------------------------------------------------
-    /*! Passes \a context to the exception handler; never throws. */
-    void callExceptionHandler(const ExceptionContext &context) noexcept;
+    // callExceptionHandler(): see LoopCore.
     void setExceptionHandler(ExceptionHandler handler) { m_exceptionHandler = std::move(handler); }
     const ExceptionHandler &getExceptionHandler() const noexcept { return m_exceptionHandler; }
     /*! Logs \a context on the \c qaio category (critical level). */
     void defaultExceptionHandler(const ExceptionContext &context) noexcept;
 
-    // ---- Introspection (tests and the inspector) -------------------------------------
-    /*! Callbacks and timers still scheduled (cancelled timers not counted). */
-    std::size_t scheduledCallbackCount() const noexcept;
-    std::size_t liveFutureCount() const noexcept { return m_liveFutures; }
-    std::size_t pendingTaskCount() const noexcept { return m_pendingTasks; }
-    /*! Timer handles in the heap, cancelled ones included (they are purged lazily). */
-    std::size_t timerHeapSize() const noexcept { return m_timers.size(); }
-    /*! Descriptors with a reader or writer registered (addReader(), sock*() waits). */
-    std::size_t watchedFdCount() const noexcept { return m_fdWatchers.size(); }
-    /*! A QObject living in the loop's thread and destroyed with the loop: the context of
-        Qt connections whose slots must run on this loop (qaio::signal(), qaio::qfuture()). */
-    QObject *qtContext() const noexcept;
-    /*! Runs one tick now: expired timers, then the callbacks ready when it began.
-        For tests of tick semantics; normal code lets Qt drive the loop. */
-    void runOnce();
-
 private:
-    // asyncio's _check_closed() and _check_thread(): every scheduling call starts with them.
-    void requireOwnerThread() const
-    {
-        if (detail::currentThreadTag() != m_ownerTag)
-            throwWrongThread();
-    }
-    void requireOpen() const
-    {
-        if (m_closed)
-            throwClosed();
-    }
+    void reportException(const ExceptionContext &context) noexcept override;
+    void reportCallbackError(std::exception_ptr error, detail::HandleImpl *handle) noexcept override;
 
-    friend class detail::AsyncGenBase;
-    friend class detail::LoopDriver;
-    friend class detail::LoopResource;
-    friend class detail::SocketTransport;
-    friend class detail::FdWatcher;
-    friend class detail::FutureStateBase;
-    friend class detail::TaskStateBase;
-    friend class Handle;
-    friend QAIO_EXPORT void detail::registerFuture(EventLoop *, detail::FutureStateBase *);
-    friend QAIO_EXPORT void detail::requireUsableLoop(const EventLoop &);
-
-    [[noreturn]] static void throwClosed();
-    [[noreturn]] static void throwWrongThread();
-
-    Handle scheduleReady(detail::HandleImpl *h)
-    {
-        // A threadsafe callback that happened before this one goes first: asyncio appends
-        // both kinds to one ready deque.
-        if (m_inboxHasWork->load(std::memory_order_acquire))
-            drainInbox();
-        m_ready.push(h);
-        h->ref();
-        if (!m_wakePending)
-            postWake();
-        return Handle(h);
-    }
-    TimerHandle scheduleTimer(detail::HandleImpl *h, TimePoint when);
-    void scheduleThreadsafe(detail::HandleImpl *h);
-    void parkHandle(detail::HandleImpl *h);
-    void unparkAndDrop(detail::HandleImpl *h) noexcept;
-    std::shared_ptr<detail::ThreadsafeInbox> inbox() const { return m_inbox; }
-    void postWake();
-    void runBatch();
-    bool exitingRunForever() const;
-    // asyncio's _check_closed() and _check_running(): checked before anything is scheduled.
-    void requireRunnable() const;
-    bool hasReachableTimer() const noexcept;
-    void drainInbox();
-    void runTick();
-    void runHandle(detail::HandleImpl *h) noexcept;
-    bool moveExpiredTimers();
-    void armTimer();
-    void afterBatch();
-    void timerCancelled(detail::HandleImpl *h) noexcept;
-    void registerTask(detail::TaskStateBase *task);
-    void unregisterTask(detail::TaskStateBase *task) noexcept;
-    void unlinkFuture(detail::FutureStateBase *state) noexcept;
-    void startTask(TaskBase &task);
-    detail::FdWatcher &watcherFor(qintptr fd, const char *operation);
-    bool removeWatcher(qintptr fd, bool reader);
-    // asyncio's _ensure_fd_no_transport(): an open transport's descriptor is its own.
-    void requireNoTransport(qintptr fd, const char *operation) const;
-    void claimTransportFd(qintptr fd, const BaseTransport *transport);
-    void releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept;
-    void runIoCallback(const std::function<void()> &callback) noexcept;
     using ErasedConnection = Connection<BaseProtocol>;
     Coro<ErasedConnection> createConnectionImpl(ProtocolFactory factory, std::optional<HostAndPort> address,
                                                 ConnectionOptions options);
@@ -431,60 +265,10 @@ private:
                                                     UnixConnectionOptions options);
     Coro<ErasedConnection> connectAcceptedSocketImpl(ProtocolFactory factory, Socket sock,
                                                      AcceptedSocketOptions options);
-    // A task step times itself with one clock read instead of two: the end of a step is
-    // the start of the next one when only the loop's own bookkeeping ran between them.
-    // Anything else (another callback, Qt's events between batches, an inbox drain, a
-    // timer purge) drops the stamp.
-    TimePoint takeStepStamp() noexcept
-    {
-        if (m_stepStampValid) {
-            m_stepStampValid = false;
-            return m_stepStamp;
-        }
-        return steadyNow();
-    }
-    void setStepStamp(TimePoint end) noexcept
-    {
-        m_stepStamp = end;
-        m_stepStampValid = true;
-    }
-
-    detail::RingQueue<detail::HandleImpl *> m_ready;
-    detail::TimerHeap m_timers;
-    std::uint64_t m_timerSequence = 0;
-    std::uint64_t m_tickGeneration = 0;
-    const void *m_ownerTag;
-    std::shared_ptr<Clock> m_clock;
-    std::shared_ptr<detail::ThreadsafeInbox> m_inbox;
-    const std::atomic<bool> *m_inboxHasWork; // m_inbox's flag, readable without its type
-    std::unique_ptr<detail::LoopDriver> m_driver;
     std::unique_ptr<Executor> m_defaultExecutor;
-    std::unordered_set<detail::HandleImpl *> m_parked;
-    std::unordered_map<qintptr, std::unique_ptr<detail::FdWatcher>> m_fdWatchers;
-    std::unordered_map<qintptr, const BaseTransport *> m_transportFds; // socket transports' descriptors
-    std::unordered_set<detail::AsyncGenBase *> m_asyncgens; // started, not finished (asyncio's _asyncgens)
-    detail::LoopResource *m_resources = nullptr;            // open transports and servers (loopresource_p.h)
     ExceptionHandler m_exceptionHandler;
-    TaskFactory m_taskFactory;
-    Duration m_slowCallbackDuration = std::chrono::milliseconds(100);
-    detail::FutureStateBase *m_futures = nullptr;
-    detail::TaskStateBase *m_tasksHead = nullptr;
-    detail::TaskStateBase *m_tasksTail = nullptr;
-    std::size_t m_liveFutures = 0;
-    std::size_t m_pendingTasks = 0;
-    int m_runDepth = 0;
-    int m_batchDepth = 0;
-    void *m_activeQtLoop = nullptr;
-    TimePoint m_stepStamp{}; // see takeStepStamp()
-    int m_runLoopLevel = 0; // Qt loop level of runForever()'s QEventLoop
-    bool m_wakePending = false;
-    bool m_stopping = false;
-    bool m_closed = false;
-    bool m_debug = false;
     bool m_inHandler = false;
     bool m_executorShutdown = false;
-    bool m_stepStampValid = false;
-    bool m_asyncgensShutdownCalled = false;
 };
 
 /*! The loop running on this thread. Throws RuntimeError("no running event loop"). */
@@ -493,67 +277,6 @@ QAIO_EXPORT EventLoop &getRunningLoop();
 QAIO_EXPORT EventLoop *runningLoopOrNull() noexcept;
 
 // ---- template definitions -------------------------------------------------------------
-
-template <class F>
-Handle EventLoop::callSoon(F &&fn, SourceLocation where)
-{
-    requireOpen();
-    requireOwnerThread();
-    return scheduleReady(new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn)));
-}
-
-template <class F>
-Handle EventLoop::callSoonThreadsafe(F &&fn, SourceLocation where)
-{
-    requireOpen();
-    auto *h = new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn));
-    if (detail::currentThreadTag() == m_ownerTag)
-        return scheduleReady(h); // the loop's own thread: straight into the ready queue, in order
-    Handle result(h);
-    h->ref();
-    scheduleThreadsafe(h); // takes the extra reference, throws if closed meanwhile
-    return result;
-}
-
-template <class F>
-TimerHandle EventLoop::callLater(Delay delay, F &&fn, SourceLocation where)
-{
-    const Duration checked = delay.toDuration("delay");
-    return callAt(deadlineAfter(time(), checked), std::forward<F>(fn), where);
-}
-
-template <class F>
-TimerHandle EventLoop::callAt(TimePoint when, F &&fn, SourceLocation where)
-{
-    requireOpen();
-    requireOwnerThread();
-    return scheduleTimer(new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn)), when);
-}
-
-template <class T>
-Future<T> EventLoop::createFuture(SourceLocation where)
-{
-    requireOpen();
-    requireOwnerThread();
-    auto *state = new detail::FutureState<T>(this, where);
-    detail::registerFuture(this, state);
-    return Future<T>(state);
-}
-
-template <class T>
-Task<T> EventLoop::createTask(Coro<T> coro, const QString &name, SourceLocation where)
-{
-    if (!coro.isValid())
-        throw ValueError("createTask(): coro is empty (moved-from or default-constructed)");
-    requireOpen();
-    requireOwnerThread();
-    auto *state = new detail::TaskState<T>(this, coro.release(), name, where);
-    detail::registerFuture(this, state);
-    Task<T> task(state);
-    TaskBase erased = task;
-    startTask(erased);
-    return task;
-}
 
 template <class T>
 T EventLoop::runUntilComplete(Future<T> future)

@@ -3,6 +3,7 @@
 // (asyncio's base_events.py / unix_events.py, same argument errors and messages).
 #include <qaio/loop/eventloop.h>
 
+#include <qaio/loop/detail/streamresolve_p.h>
 #include <qaio/net/detail/connector_p.h>
 #include <qaio/net/detail/sockettransport_p.h>
 #include <qaio/net/detail/connectionargs_p.h>

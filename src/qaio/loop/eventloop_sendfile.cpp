@@ -16,7 +16,11 @@ Coro<qint64> EventLoop::sendfile(Transport &transport, QFile &file, qint64 offse
     auto *socketTransport = dynamic_cast<detail::SocketTransport *>(&transport);
     if (!socketTransport)
         throw RuntimeError("sendfile is not supported for this transport");
-    co_return co_await socketTransport->sendfile(file, offset, count, fallback);
+    detail::FileBlockReader readBlock = [this](QFile &source, qint64 maxSize) {
+        QFile *from = &source;
+        return runInExecutor([from, maxSize] { return from->read(maxSize); });
+    };
+    co_return co_await socketTransport->sendfile(file, offset, count, fallback, std::move(readBlock));
 }
 
 } // namespace qaio

@@ -4,7 +4,7 @@
 #include <qaio/net/server.h>
 
 #include <qaio/net/detail/connectionargs_p.h>
-#include <qaio/net/detail/connector_p.h>
+#include <qaio/loop/detail/streamresolve_p.h>
 #include <qaio/platform/listenops_p.h>
 #include <qaio/net/detail/server_p.h>
 #include <qaio/platform/socketops_p.h>

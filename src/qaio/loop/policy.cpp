@@ -34,6 +34,18 @@ bool threadCanHostLoop()
     return QCoreApplication::instance() == nullptr;
 }
 
+// The layers below the facade (qaio::signal(), ensureFuture(), ...) ask for this thread's
+// loop through core/loopcore.h; the policy answering lives up here.
+LoopCore &policyLoop()
+{
+    return getEventLoopPolicy().getEventLoop();
+}
+
+[[maybe_unused]] const bool s_policyLoopInstalled = [] {
+    detail::setPolicyLoopProvider(&policyLoop);
+    return true;
+}();
+
 } // namespace
 
 EventLoopPolicy::~EventLoopPolicy() = default;

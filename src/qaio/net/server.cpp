@@ -4,12 +4,12 @@
 #include <qaio/net/server.h>
 
 #include <qaio/net/detail/connectionargs_p.h>
-#include <qaio/net/detail/connector_p.h>
 #include <qaio/platform/listenops_p.h>
 #include <qaio/net/detail/server_p.h>
 #include <qaio/platform/socketops_p.h>
 #include <qaio/net/detail/sockettransport_p.h>
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
+#include <qaio/tasks/exceptioncontext.h>
 #include <qaio/platform/oserror.h>
 #include <qaio/tasks/sleep.h>
 
@@ -26,7 +26,7 @@ namespace {
 constexpr auto kAcceptRetryDelay = std::chrono::seconds(1);
 } // namespace
 
-ServerState::ServerState(EventLoop &loop, std::vector<Socket> sockets, ProtocolFactory factory, int backlog)
+ServerState::ServerState(LoopCore &loop, std::vector<Socket> sockets, ProtocolFactory factory, int backlog)
     : LoopResource(&loop), loop(loop), sockets(std::move(sockets)), retryTimers(this->sockets.size()),
       factory(std::move(factory)), backlog(backlog)
 {
@@ -203,7 +203,7 @@ Server::~Server() = default;
 
 EventLoop &Server::getLoop() const
 {
-    return d->loop;
+    return d->loop.eventLoop();
 }
 
 bool Server::isServing() const

@@ -47,6 +47,7 @@
 namespace qaio {
 
 class EventLoop;
+class LoopCore;
 
 namespace detail {
 class ServerState;

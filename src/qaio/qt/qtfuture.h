@@ -45,9 +45,8 @@
 */
 
 #include <qaio/base/errors.h>
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 #include <qaio/tasks/future.h>
-#include <qaio/loop/policy.h>
 
 #include <QtCore/QFuture>
 #include <QtCore/QFutureWatcher>
@@ -100,7 +99,7 @@ void settleFromQFuture(Future<T> &target, QFuture<T> &source)
 template <class T>
 Future<T> qfuture(QFuture<T> future)
 {
-    EventLoop &loop = getEventLoop();
+    LoopCore &loop = detail::currentLoopCore();
     Future<T> result = loop.createFuture<T>();
     result.state()->label = "QFuture";
     // Parented to the loop's context object: destroyed with the loop at the latest.

@@ -50,10 +50,9 @@
 
 #include <qaio/base/clock.h>
 #include <qaio/base/errors.h>
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 #include <qaio/tasks/future.h>
 #include <qaio/core/handle.h>
-#include <qaio/loop/policy.h>
 
 #include <QtCore/QByteArray>
 #include <QtCore/QMetaMethod>
@@ -200,7 +199,7 @@ Future<SignalResult<Signal>> connectSignal(Sender *sender, Signal signal, std::o
     if (!method.isValid())
         throw ValueError("qaio::signal(): signal is not a signal of the sender's class");
 
-    EventLoop &loop = getEventLoop();
+    LoopCore &loop = detail::currentLoopCore();
     auto wait = std::make_shared<SignalWait<R>>();
     wait->future = loop.createFuture<R>();
     wait->future.state()->label = "signal";

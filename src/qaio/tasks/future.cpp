@@ -1,20 +1,20 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/tasks/future.h>
 
-#include <qaio/loop/eventloop.h>
+#include <qaio/tasks/exceptioncontext.h>
 #include <qaio/tasks/task.h>
 
 #include <algorithm>
 
 namespace qaio::detail {
 
-FutureStateBase::FutureStateBase(EventLoop *loop, const SourceLocation &where) : loop(loop), where(where) {}
+FutureStateBase::FutureStateBase(LoopCore *loop, const SourceLocation &where) : loop(loop), where(where) {}
 
 FutureStateBase::~FutureStateBase()
 {
     reportUnretrievedException();
     if (loop)
-        loop->unlinkFuture(this);
+        unlinkFromLoop();
 }
 
 void FutureStateBase::reportUnretrievedException() noexcept
@@ -185,7 +185,19 @@ void FutureStateBase::detachFromLoop() noexcept
     prevInLoop = nextInLoop = nullptr;
 }
 
-void registerFuture(EventLoop *loop, FutureStateBase *state)
+void FutureStateBase::unlinkFromLoop() noexcept
+{
+    if (prevInLoop)
+        prevInLoop->nextInLoop = nextInLoop;
+    else if (loop->m_futures == this)
+        loop->m_futures = nextInLoop;
+    if (nextInLoop)
+        nextInLoop->prevInLoop = prevInLoop;
+    prevInLoop = nextInLoop = nullptr;
+    --loop->m_liveFutures;
+}
+
+void registerFuture(LoopCore *loop, FutureStateBase *state)
 {
     state->nextInLoop = loop->m_futures;
     if (loop->m_futures)

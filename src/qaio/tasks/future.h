@@ -30,6 +30,7 @@
 #include <qaio/base/clock.h>
 #include <qaio/base/errors.h>
 #include <qaio/base/qaioglobal.h>
+#include <qaio/core/loopcore.h>
 
 #include <atomic>
 #include <coroutine>
@@ -72,7 +73,7 @@ struct StoredValue<void>
 class QAIO_EXPORT FutureStateBase
 {
 public:
-    FutureStateBase(EventLoop *loop, const SourceLocation &where);
+    FutureStateBase(LoopCore *loop, const SourceLocation &where);
     FutureStateBase(const FutureStateBase &) = delete;
     FutureStateBase &operator=(const FutureStateBase &) = delete;
     virtual ~FutureStateBase();
@@ -113,11 +114,13 @@ public:
 
     /*! Called by the loop when it is destroyed while this state is still alive. */
     void detachFromLoop() noexcept;
+    /*! Leaves the loop's list of live futures (on destruction). */
+    void unlinkFromLoop() noexcept;
     /*! Reports an exception nobody retrieved to the loop's exception handler, once. */
     void reportUnretrievedException() noexcept;
 
     std::atomic<std::uint32_t> refs{1};
-    EventLoop *loop;
+    LoopCore *loop;
     TaskStateBase *task = nullptr; // non-null when this is a task's state
     FutureStatus status = FutureStatus::Pending;
     bool logTraceback = false; // an exception was set and nobody retrieved it yet
@@ -150,9 +153,6 @@ public:
     using FutureStateBase::FutureStateBase;
     std::optional<typename StoredValue<T>::type> value;
 };
-
-/*! Creates a future state bound to \a loop (checks the loop is open and the thread is right). */
-QAIO_EXPORT void registerFuture(EventLoop *loop, FutureStateBase *state);
 
 /*! The task whose step is running on this thread, or nullptr. */
 QAIO_EXPORT TaskStateBase *&currentTaskSlot() noexcept;
@@ -284,7 +284,7 @@ public:
     EventLoop &getLoop() const
     {
         d->requireLoop();
-        return *d->loop;
+        return d->loop->eventLoop();
     }
 
     /*! Awaiting a type-erased future: waits, then throws its exception if any. */
@@ -368,6 +368,26 @@ inline detail::FutureAwaiter<void> FutureBase::operator co_await() const
 {
     d->ref();
     return detail::FutureAwaiter<void>(d);
+}
+
+namespace detail {
+/*! The loop core \a future is bound to (what the layers below EventLoop hold). Throws
+    RuntimeError if that loop was destroyed. */
+inline LoopCore &loopOf(const FutureBase &future)
+{
+    future.state()->requireLoop();
+    return *future.state()->loop;
+}
+} // namespace detail
+
+template <class T>
+Future<T> LoopCore::createFuture(SourceLocation where)
+{
+    requireOpen();
+    requireOwnerThread();
+    auto *state = new detail::FutureState<T>(this, where);
+    detail::registerFuture(this, state);
+    return Future<T>(state);
 }
 
 } // namespace qaio

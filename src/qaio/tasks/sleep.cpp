@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/tasks/sleep.h>
 
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 #include <qaio/tasks/task.h>
 
 namespace qaio::detail {
@@ -27,7 +27,7 @@ void SleepAwaiter::await_suspend(std::coroutine_handle<> h)
         task->suspendYield(h);
         return;
     }
-    EventLoop &loop = *task->future->loop;
+    LoopCore &loop = *task->future->loop;
     Future<void> future = loop.createFuture<void>();
     future.state()->label = "sleep";
     m_timer = loop.callLater(m_delay, [future]() mutable {

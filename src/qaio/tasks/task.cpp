@@ -1,7 +1,6 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/tasks/task.h>
 
-#include <qaio/loop/eventloop.h>
 
 #include <atomic>
 
@@ -89,7 +88,33 @@ QString TaskStateBase::displayName() const
 void TaskStateBase::registerWithLoop()
 {
     future->requireLoop();
-    future->loop->registerTask(this);
+    LoopCore *loop = future->loop;
+    future->ref(); // the loop's list keeps a pending task alive
+    registered = true;
+    prevTask = loop->m_tasksTail;
+    nextTask = nullptr;
+    if (loop->m_tasksTail)
+        loop->m_tasksTail->nextTask = this;
+    else
+        loop->m_tasksHead = this;
+    loop->m_tasksTail = this;
+    ++loop->m_pendingTasks;
+}
+
+void TaskStateBase::unregisterFromLoop() noexcept
+{
+    LoopCore *loop = future->loop;
+    if (prevTask)
+        prevTask->nextTask = nextTask;
+    else
+        loop->m_tasksHead = nextTask;
+    if (nextTask)
+        nextTask->prevTask = prevTask;
+    else
+        loop->m_tasksTail = prevTask;
+    prevTask = nextTask = nullptr;
+    --loop->m_pendingTasks;
+    future->deref();
 }
 
 void TaskStateBase::scheduleStart()
@@ -124,7 +149,7 @@ void TaskStateBase::step()
         scheduleStep();
         return;
     }
-    EventLoop *loop = future->loop;
+    LoopCore *loop = future->loop;
     const TimePoint begin = loop->takeStepStamp();
     if (waitingOn) {
         waitingOn->deref();
@@ -138,7 +163,7 @@ void TaskStateBase::step()
             future->cancelFuture(cancelMessage);
             root.destroy();
             root = {};
-            loop->unregisterTask(this);
+            unregisterFromLoop();
             return;
         }
         throwCancelOnResume = true;
@@ -162,7 +187,7 @@ void TaskStateBase::step()
     runTime += end - begin;
     // Dropping the last reference may call the exception handler: that is no bookkeeping.
     const bool deletesTask = future->soleOwner();
-    loop->unregisterTask(this); // may delete this
+    unregisterFromLoop(); // may delete this
     if (!deletesTask)
         loop->setStepStamp(end);
 }
@@ -245,7 +270,7 @@ void TaskStateBase::destroyPending() noexcept
     future->status = FutureStatus::Cancelled;
     future->cancelMessage = QStringLiteral("event loop destroyed");
     future->callbacks.clear();
-    future->loop->unregisterTask(this); // may delete this
+    unregisterFromLoop(); // may delete this
 }
 
 TaskInfo TaskStateBase::info() const
@@ -277,6 +302,14 @@ TaskInfo TaskStateBase::info() const
         break;
     }
     return info;
+}
+
+void startTask(LoopCore &loop, TaskBase &task)
+{
+    if (const TaskFactory &factory = loop.getTaskFactory())
+        factory(loop.eventLoop(), task);
+    if (!task.isStarted())
+        task.scheduleStart();
 }
 
 } // namespace detail

@@ -104,6 +104,8 @@ protected:
 
 private:
     void registerWithLoop();
+    /*! Leaves the loop's list and drops its reference: may delete this. */
+    void unregisterFromLoop() noexcept;
     /*! Moves the finished coroutine's outcome into the future and destroys the frame. */
     void completeRoot();
 };
@@ -112,7 +114,7 @@ template <class T>
 class TaskState final : public FutureState<T>, public TaskStateBase
 {
 public:
-    TaskState(EventLoop *loop, typename Coro<T>::Handle root, QString name, const SourceLocation &where)
+    TaskState(LoopCore *loop, typename Coro<T>::Handle root, QString name, const SourceLocation &where)
         : FutureState<T>(loop, where), TaskStateBase(this, root, std::move(name))
     {
         this->task = this;
@@ -195,5 +197,26 @@ public:
 
 /*! The task running on this thread now, or an invalid TaskBase (asyncio's current_task()). */
 QAIO_EXPORT TaskBase currentTask();
+
+namespace detail {
+/*! Starts a task createTask() made: through the loop's task factory if one is set, and
+    scheduled normally if the factory did not start it. */
+QAIO_EXPORT void startTask(LoopCore &loop, TaskBase &task);
+} // namespace detail
+
+template <class T>
+Task<T> LoopCore::createTask(Coro<T> coro, const QString &name, SourceLocation where)
+{
+    if (!coro.isValid())
+        throw ValueError("createTask(): coro is empty (moved-from or default-constructed)");
+    requireOpen();
+    requireOwnerThread();
+    auto *state = new detail::TaskState<T>(this, coro.release(), name, where);
+    detail::registerFuture(this, state);
+    Task<T> task(state);
+    TaskBase erased = task;
+    detail::startTask(*this, erased);
+    return task;
+}
 
 } // namespace qaio

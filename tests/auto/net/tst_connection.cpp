@@ -7,6 +7,7 @@
 #include "looptestcase.h"
 #include "nettransport_helpers.h"
 
+#include <qaio/loop/detail/streamresolve_p.h>
 #include <qaio/net/detail/connector_p.h>
 
 #include <QtTest/QtTest>

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/core/detail/fdwatcher_p.h>
 
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 
 #include <QtCore/QEvent>
 
@@ -33,7 +33,7 @@ private:
     Direction *m_direction;
 };
 
-FdWatcher::FdWatcher(EventLoop *loop, qintptr fd) : m_loop(loop), m_fd(fd) {}
+FdWatcher::FdWatcher(LoopCore *loop, qintptr fd) : m_loop(loop), m_fd(fd) {}
 
 FdWatcher::~FdWatcher() = default;
 

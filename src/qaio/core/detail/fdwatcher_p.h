@@ -8,7 +8,7 @@
 #include <optional>
 
 namespace qaio {
-class EventLoop;
+class LoopCore;
 }
 
 namespace qaio::detail {
@@ -29,7 +29,7 @@ class FdWatcher
 public:
     using Callback = std::function<void()>;
 
-    FdWatcher(EventLoop *loop, qintptr fd);
+    FdWatcher(LoopCore *loop, qintptr fd);
     ~FdWatcher();
     FdWatcher(const FdWatcher &) = delete;
     FdWatcher &operator=(const FdWatcher &) = delete;
@@ -60,7 +60,7 @@ private:
     bool clear(Direction &d);
     void dispatch(Direction &d);
 
-    EventLoop *m_loop;
+    LoopCore *m_loop;
     qintptr m_fd;
     Direction m_read;
     Direction m_write;

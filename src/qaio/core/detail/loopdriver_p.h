@@ -6,7 +6,7 @@
 #include <QtCore/QObject>
 
 namespace qaio {
-class EventLoop;
+class LoopCore;
 }
 
 namespace qaio::detail {
@@ -18,7 +18,7 @@ namespace qaio::detail {
 class LoopDriver final : public QObject
 {
 public:
-    explicit LoopDriver(EventLoop *loop) : m_loop(loop) {}
+    explicit LoopDriver(LoopCore *loop) : m_loop(loop) {}
 
     static int readyWakeEventType();
     static int inboxWakeEventType();
@@ -32,7 +32,7 @@ protected:
     void timerEvent(QTimerEvent *e) override;
 
 private:
-    EventLoop *m_loop;
+    LoopCore *m_loop;
 };
 
 } // namespace qaio::detail

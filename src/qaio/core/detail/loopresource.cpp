@@ -1,11 +1,11 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/core/detail/loopresource_p.h>
 
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 
 namespace qaio::detail {
 
-LoopResource::LoopResource(EventLoop *loop) noexcept : m_resourceLoop(loop)
+LoopResource::LoopResource(LoopCore *loop) noexcept : m_resourceLoop(loop)
 {
     m_next = loop->m_resources;
     if (m_next)
@@ -33,7 +33,7 @@ void LoopResource::unlinkFromLoop() noexcept
     m_prev = m_next = nullptr;
 }
 
-void LoopResource::closeAll(EventLoop *loop) noexcept
+void LoopResource::closeAll(LoopCore *loop) noexcept
 {
     while (LoopResource *r = loop->m_resources) {
         r->unlinkFromLoop();

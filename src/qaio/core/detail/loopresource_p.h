@@ -4,7 +4,7 @@
 #include <qaio/base/qaioglobal.h>
 
 namespace qaio {
-class EventLoop;
+class LoopCore;
 }
 
 namespace qaio::detail {
@@ -24,7 +24,7 @@ namespace qaio::detail {
 class QAIO_EXPORT LoopResource
 {
 public:
-    explicit LoopResource(EventLoop *loop) noexcept;
+    explicit LoopResource(LoopCore *loop) noexcept;
     LoopResource(const LoopResource &) = delete;
     LoopResource &operator=(const LoopResource &) = delete;
     virtual ~LoopResource();
@@ -35,13 +35,13 @@ public:
 
     /*! Called by EventLoop::close(): every resource is unlinked, then loopClosing() runs.
         It may destroy the resource (by dropping its self-reference). */
-    static void closeAll(EventLoop *loop) noexcept;
+    static void closeAll(LoopCore *loop) noexcept;
 
 protected:
     /*! The loop is closing: release descriptors, run no callback, drop self-references. */
     virtual void loopClosing() noexcept = 0;
 
-    EventLoop *m_resourceLoop;
+    LoopCore *m_resourceLoop;
 
 private:
     LoopResource *m_prev = nullptr;

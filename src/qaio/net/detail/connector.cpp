@@ -9,8 +9,6 @@
 namespace qaio::detail {
 
 namespace {
-thread_local ResolveOverride t_resolveOverride;
-
 QString familyName(AddressFamily family)
 {
     switch (family) {
@@ -26,42 +24,6 @@ QString familyName(AddressFamily family)
     return QStringLiteral("Unspecified");
 }
 } // namespace
-
-void setResolveOverrideForTesting(ResolveOverride override)
-{
-    t_resolveOverride = std::move(override);
-}
-
-Coro<std::vector<AddrInfo>> resolveStream(EventLoop &loop, QString host, quint16 port, AddressFamily family,
-                                          int protocol, int flags)
-{
-    if (t_resolveOverride) {
-        std::optional<std::vector<AddrInfo>> replaced = t_resolveOverride(host, port);
-        if (replaced)
-            co_return std::move(*replaced);
-    }
-    // asyncio's _ipaddr_info(): a literal address needs no resolver round trip.
-    QHostAddress literal;
-    if (!host.isEmpty() && !host.contains(QLatin1Char('%')) && literal.setAddress(host)) {
-        const AddressFamily literalFamily =
-            literal.protocol() == QAbstractSocket::IPv6Protocol ? AddressFamily::IPv6 : AddressFamily::IPv4;
-        if (family == AddressFamily::Unspecified || family == literalFamily) {
-            AddrInfo info;
-            info.family = literalFamily;
-            info.type = SocketType::Stream;
-            info.protocol = protocol;
-            info.address = SocketAddress(literal, port);
-            co_return std::vector<AddrInfo>{info};
-        }
-    }
-    AddrInfoHints hints;
-    hints.family = family;
-    hints.type = SocketType::Stream;
-    hints.protocol = protocol;
-    hints.flags = flags;
-    Coro<std::vector<AddrInfo>> resolving = loop.getaddrinfo(host, QString::number(port), hints);
-    co_return co_await std::move(resolving);
-}
 
 std::vector<AddrInfo> interleaveAddrInfos(const std::vector<AddrInfo> &infos, int firstFamilyCount)
 {
@@ -95,7 +57,7 @@ std::vector<AddrInfo> interleaveAddrInfos(const std::vector<AddrInfo> &infos, in
     return reordered;
 }
 
-Connector::Connector(EventLoop &loop, std::vector<AddrInfo> targets, std::optional<std::vector<AddrInfo>> localAddresses,
+Connector::Connector(LoopCore &loop, std::vector<AddrInfo> targets, std::optional<std::vector<AddrInfo>> localAddresses,
                      std::optional<Duration> delay)
     : m_loop(loop), m_targets(std::move(targets)), m_local(std::move(localAddresses)), m_delay(delay)
 {

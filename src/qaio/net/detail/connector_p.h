@@ -2,7 +2,7 @@
 #pragma once
 
 #include <qaio/platform/dns.h>
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 #include <qaio/tasks/future.h>
 #include <qaio/core/handle.h>
 #include <qaio/net/socket.h>
@@ -34,7 +34,7 @@ QAIO_EXPORT std::vector<AddrInfo> interleaveAddrInfos(const std::vector<AddrInfo
 class Connector
 {
 public:
-    Connector(EventLoop &loop, std::vector<AddrInfo> targets, std::optional<std::vector<AddrInfo>> localAddresses,
+    Connector(LoopCore &loop, std::vector<AddrInfo> targets, std::optional<std::vector<AddrInfo>> localAddresses,
               std::optional<Duration> delay);
     ~Connector();
     Connector(const Connector &) = delete;
@@ -66,7 +66,7 @@ private:
     void stopAttempt(Attempt &attempt) noexcept;
     void cancelTimer() noexcept;
 
-    EventLoop &m_loop;
+    LoopCore &m_loop;
     std::vector<AddrInfo> m_targets;
     std::optional<std::vector<AddrInfo>> m_local;
     std::optional<Duration> m_delay;
@@ -76,16 +76,5 @@ private:
     Future<void> m_done;
     Socket m_winner;
 };
-
-/*! Replaces name resolution in createConnection() and createServer() (tests only: e.g. a
-    host with an unanswering address first, for Happy Eyeballs). Returning nothing means
-    "resolve normally". Pass an empty function to remove it. Loop thread only. */
-using ResolveOverride = std::function<std::optional<std::vector<AddrInfo>>(const QString &host, quint16 port)>;
-QAIO_EXPORT void setResolveOverrideForTesting(ResolveOverride override);
-
-/*! Resolves \a host : \a port for a stream socket as asyncio's _ensure_resolved(): an
-    address literal without the resolver, anything else with getaddrinfo(). */
-Coro<std::vector<AddrInfo>> resolveStream(EventLoop &loop, QString host, quint16 port, AddressFamily family,
-                                          int protocol, int flags);
 
 } // namespace qaio::detail

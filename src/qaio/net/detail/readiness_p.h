@@ -1,7 +1,8 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #pragma once
 
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
+#include <qaio/tasks/future.h>
 
 #include <coroutine>
 
@@ -17,7 +18,7 @@ class ReadinessAwaiter
 public:
     enum class Direction { Read, Write };
 
-    ReadinessAwaiter(EventLoop &loop, qintptr fd, Direction direction) : m_loop(loop), m_fd(fd), m_direction(direction) {}
+    ReadinessAwaiter(LoopCore &loop, qintptr fd, Direction direction) : m_loop(loop), m_fd(fd), m_direction(direction) {}
     ReadinessAwaiter(const ReadinessAwaiter &) = delete;
     ~ReadinessAwaiter() { unregister(); }
 
@@ -58,7 +59,7 @@ private:
             m_loop.removeWriter(m_fd);
     }
 
-    EventLoop &m_loop;
+    LoopCore &m_loop;
     qintptr m_fd;
     Direction m_direction;
     Future<void> m_future;

@@ -27,7 +27,7 @@ class SocketTransport;
 class ServerState final : public LoopResource
 {
 public:
-    ServerState(EventLoop &loop, std::vector<Socket> sockets, ProtocolFactory factory, int backlog);
+    ServerState(LoopCore &loop, std::vector<Socket> sockets, ProtocolFactory factory, int backlog);
     ~ServerState() override;
 
     static ServerState &of(Server &server) { return *server.d; }
@@ -45,7 +45,7 @@ public:
     void startServing();
     void close();
 
-    EventLoop &loop;
+    LoopCore &loop;
     Server *q = nullptr;
     std::shared_ptr<Server> self; // the loop's reference, until close()
     std::vector<Socket> sockets;

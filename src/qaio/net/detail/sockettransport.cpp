@@ -6,6 +6,7 @@
 #include <qaio/core/detail/fdwatcher_p.h>
 #include <qaio/net/detail/server_p.h>
 #include <qaio/platform/socketops_p.h>
+#include <qaio/tasks/exceptioncontext.h>
 
 #include <QtCore/QFile>
 
@@ -94,7 +95,7 @@ private:
 
 // ---- creation and destruction ---------------------------------------------------------
 
-std::shared_ptr<SocketTransport> SocketTransport::create(EventLoop &loop, Socket sock,
+std::shared_ptr<SocketTransport> SocketTransport::create(LoopCore &loop, Socket sock,
                                                          std::unique_ptr<BaseProtocol> protocol,
                                                          std::shared_ptr<Server> server, SocketAddress peer,
                                                          Future<void> waiter)
@@ -119,7 +120,7 @@ std::shared_ptr<SocketTransport> SocketTransport::create(EventLoop &loop, Socket
     return t;
 }
 
-SocketTransport::SocketTransport(EventLoop &loop, Socket sock, std::unique_ptr<BaseProtocol> protocol,
+SocketTransport::SocketTransport(LoopCore &loop, Socket sock, std::unique_ptr<BaseProtocol> protocol,
                                  SocketAddress peer)
     : LoopResource(&loop), m_loop(loop), m_socket(std::move(sock)), m_fd(m_socket.fileno()), m_peer(peer),
       m_readBuffer(&t_readBuffer) // made on the loop's thread (create() checks), where all reads happen
@@ -827,7 +828,8 @@ void SocketTransport::failWaiter(std::exception_ptr error)
         waiter.setException(error);
 }
 
-Coro<qint64> SocketTransport::sendfile(QFile &file, qint64 offset, std::optional<qint64> count, bool fallback)
+Coro<qint64> SocketTransport::sendfile(QFile &file, qint64 offset, std::optional<qint64> count, bool fallback,
+                                       FileBlockReader readBlock)
 {
     // Keeps the transport alive even if the connection is lost while the file is sent.
     std::shared_ptr<SocketTransport> self = m_self;
@@ -858,7 +860,7 @@ Coro<qint64> SocketTransport::sendfile(QFile &file, qint64 offset, std::optional
     } else if (!fallback) {
         throw RuntimeError("fallback is disabled and native sendfile is not supported for this transport");
     }
-    co_return co_await sendfileFallback(file, offset, count);
+    co_return co_await sendfileFallback(file, offset, count, std::move(readBlock));
 }
 
 Coro<qint64> SocketTransport::sendfileNative(QFile &file, qint64 offset, std::optional<qint64> count)
@@ -910,7 +912,8 @@ Coro<qint64> SocketTransport::sendfileNative(QFile &file, qint64 offset, std::op
     co_return sent;
 }
 
-Coro<qint64> SocketTransport::sendfileFallback(QFile &file, qint64 offset, std::optional<qint64> count)
+Coro<qint64> SocketTransport::sendfileFallback(QFile &file, qint64 offset, std::optional<qint64> count,
+                                               FileBlockReader readBlock)
 {
     // asyncio's _sendfile_fallback with its _SendfileFallbackProtocol: reading paused, the
     // protocol's pauseWriting()/resumeWriting() held back while the file is written with
@@ -926,8 +929,7 @@ Coro<qint64> SocketTransport::sendfileFallback(QFile &file, qint64 offset, std::
             if (!file.seek(offset + sent))
                 throw OSError(sys::invalidArgumentError(), QStringLiteral("seek in %1").arg(file.fileName()));
             const qint64 block = std::min(kSendfileFallbackBlock, end - offset - sent);
-            QFile *source = &file;
-            QByteArray data = co_await m_loop.runInExecutor([source, block] { return source->read(block); });
+            QByteArray data = co_await readBlock(file, block);
             if (data.isEmpty())
                 break;
             co_await waitFor(WaitFor::Drained);

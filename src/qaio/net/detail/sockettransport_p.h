@@ -2,7 +2,7 @@
 #pragma once
 
 #include <qaio/tasks/coro.h>
-#include <qaio/loop/eventloop.h>
+#include <qaio/core/loopcore.h>
 #include <qaio/tasks/future.h>
 #include <qaio/core/protocols.h>
 #include <qaio/net/socket.h>
@@ -11,6 +11,7 @@
 
 #include <QtCore/QByteArray>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -64,6 +65,10 @@ struct ThreadReadBuffer;
     buffer is a list of QByteArray (a written QByteArray is shared, never copied) flushed
     with one sendmsg() of up to 64 parts per writability notification.
 */
+/*! Reads up to \a maxSize bytes of \a file without blocking the loop (EventLoop::sendfile()
+    runs it on the default executor). */
+using FileBlockReader = std::function<Future<QByteArray>(QFile &file, qint64 maxSize)>;
+
 class SocketTransport final : public Transport, public LoopResource
 {
 public:
@@ -71,7 +76,7 @@ public:
         reading, then \a waiter's result (if valid), in one callback. \a server (if any)
         counts the transport among its clients until connectionLost() has returned.
         Throws ValueError if \a protocol is not a Protocol or BufferedProtocol. */
-    static std::shared_ptr<SocketTransport> create(EventLoop &loop, Socket sock, std::unique_ptr<BaseProtocol> protocol,
+    static std::shared_ptr<SocketTransport> create(LoopCore &loop, Socket sock, std::unique_ptr<BaseProtocol> protocol,
                                                    std::shared_ptr<Server> server = {}, SocketAddress peer = {},
                                                    Future<void> waiter = {});
     ~SocketTransport() override;
@@ -104,7 +109,8 @@ public:
 
     /*! EventLoop::sendfile() for this transport: zero-copy after the write buffer drained,
         or (with \a fallback) reading the file and writing it with flow control. */
-    Coro<qint64> sendfile(QFile &file, qint64 offset, std::optional<qint64> count, bool fallback);
+    Coro<qint64> sendfile(QFile &file, qint64 offset, std::optional<qint64> count, bool fallback,
+                          FileBlockReader readBlock);
 
     /*! The server forgot this client (EventLoop::close()). */
     void forgetServer() noexcept { m_server.reset(); }
@@ -114,7 +120,7 @@ private:
     enum class WaitFor { Nothing, EmptyBuffer, Drained, Writable };
     class CallbackScope;
 
-    SocketTransport(EventLoop &loop, Socket sock, std::unique_ptr<BaseProtocol> protocol, SocketAddress peer);
+    SocketTransport(LoopCore &loop, Socket sock, std::unique_ptr<BaseProtocol> protocol, SocketAddress peer);
 
     void loopClosing() noexcept override;
 
@@ -150,9 +156,9 @@ private:
     void wake(WaitFor reached);
     void failWaiter(std::exception_ptr error);
     Coro<qint64> sendfileNative(QFile &file, qint64 offset, std::optional<qint64> count);
-    Coro<qint64> sendfileFallback(QFile &file, qint64 offset, std::optional<qint64> count);
+    Coro<qint64> sendfileFallback(QFile &file, qint64 offset, std::optional<qint64> count, FileBlockReader readBlock);
 
-    EventLoop &m_loop;
+    LoopCore &m_loop;
     Socket m_socket;
     qintptr m_fd;
     std::shared_ptr<SocketTransport> m_self;

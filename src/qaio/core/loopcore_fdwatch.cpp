@@ -1,6 +1,8 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
-// EventLoop's add_reader()/add_writer() family: one FdWatcher per descriptor.
-#include <qaio/loop/eventloop.h>
+// The loop's add_reader()/add_writer() family: one FdWatcher per descriptor.
+#include <qaio/core/loopcore.h>
+
+#include <qaio/base/errors.h>
 
 #include <qaio/core/detail/fdwatcher_p.h>
 #include <qaio/core/transports.h>
@@ -8,10 +10,10 @@
 namespace qaio {
 
 namespace detail {
-EventLoop *&runningLoopSlot() noexcept; // eventloop.cpp
+LoopCore *&runningLoopSlot() noexcept; // loopcore.cpp
 }
 
-detail::FdWatcher &EventLoop::watcherFor(qintptr fd, const char *operation)
+detail::FdWatcher &LoopCore::watcherFor(qintptr fd, const char *operation)
 {
     if (fd < 0)
         throw ValueError(QStringLiteral("%1(): fd: invalid file descriptor %2").arg(QLatin1String(operation)).arg(fd));
@@ -23,7 +25,7 @@ detail::FdWatcher &EventLoop::watcherFor(qintptr fd, const char *operation)
     return *it->second;
 }
 
-void EventLoop::requireNoTransport(qintptr fd, const char *operation) const
+void LoopCore::requireNoTransport(qintptr fd, const char *operation) const
 {
     const auto it = m_transportFds.find(fd);
     if (it != m_transportFds.end() && !it->second->isClosing())
@@ -33,12 +35,12 @@ void EventLoop::requireNoTransport(qintptr fd, const char *operation) const
                                .arg(fd));
 }
 
-void EventLoop::claimTransportFd(qintptr fd, const BaseTransport *transport)
+void LoopCore::claimTransportFd(qintptr fd, const BaseTransport *transport)
 {
     m_transportFds[fd] = transport;
 }
 
-void EventLoop::releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept
+void LoopCore::releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept
 {
     // Only its own claim: the number may already belong to a newer transport.
     const auto it = m_transportFds.find(fd);
@@ -46,7 +48,7 @@ void EventLoop::releaseTransportFd(qintptr fd, const BaseTransport *transport) n
         m_transportFds.erase(it);
 }
 
-void EventLoop::addReader(qintptr fd, std::function<void()> callback)
+void LoopCore::addReader(qintptr fd, std::function<void()> callback)
 {
     if (!callback)
         throw ValueError("addReader(): callback is empty");
@@ -54,7 +56,7 @@ void EventLoop::addReader(qintptr fd, std::function<void()> callback)
     watcherFor(fd, "addReader").setReader(std::move(callback));
 }
 
-void EventLoop::addWriter(qintptr fd, std::function<void()> callback)
+void LoopCore::addWriter(qintptr fd, std::function<void()> callback)
 {
     if (!callback)
         throw ValueError("addWriter(): callback is empty");
@@ -62,19 +64,19 @@ void EventLoop::addWriter(qintptr fd, std::function<void()> callback)
     watcherFor(fd, "addWriter").setWriter(std::move(callback));
 }
 
-bool EventLoop::removeReader(qintptr fd)
+bool LoopCore::removeReader(qintptr fd)
 {
     requireNoTransport(fd, "removeReader");
     return removeWatcher(fd, true);
 }
 
-bool EventLoop::removeWriter(qintptr fd)
+bool LoopCore::removeWriter(qintptr fd)
 {
     requireNoTransport(fd, "removeWriter");
     return removeWatcher(fd, false);
 }
 
-bool EventLoop::removeWatcher(qintptr fd, bool reader)
+bool LoopCore::removeWatcher(qintptr fd, bool reader)
 {
     if (m_closed)
         return false;
@@ -90,20 +92,17 @@ bool EventLoop::removeWatcher(qintptr fd, bool reader)
     return removed;
 }
 
-void EventLoop::runIoCallback(const std::function<void()> &callback) noexcept
+void LoopCore::runIoCallback(const std::function<void()> &callback) noexcept
 {
     // One thread-local lookup per readiness event, not two: from a shared library each
     // costs a __tls_get_addr() call on the transports' hot path.
-    EventLoop *&running = detail::runningLoopSlot();
-    EventLoop *previous = std::exchange(running, this);
+    LoopCore *&running = detail::runningLoopSlot();
+    LoopCore *previous = std::exchange(running, this);
     ++m_batchDepth;
     try {
         callback();
     } catch (...) {
-        ExceptionContext context;
-        context.message = QStringLiteral("Exception in a file descriptor callback");
-        context.exception = std::current_exception();
-        callExceptionHandler(context);
+        reportCallbackError(std::current_exception(), nullptr);
     }
     --m_batchDepth;
     running = previous;
