@@ -127,7 +127,7 @@ qaio::Coro<bool> streamsEcho()
                        std::shared_ptr<qaio::StreamWriter> writer) -> qaio::Coro<void> {
         const QByteArray line = co_await reader->readline();
         say(QStringLiteral("server: %1 from %2")
-                .arg(QString::fromUtf8(line.trimmed()), writer->transport()->peerAddress().toString()));
+                .arg(QString::fromUtf8(line.trimmed()), qaio::peerAddress(*writer->transport()).toString()));
         writer->write(line);
         co_await writer->drain();
         writer->close();

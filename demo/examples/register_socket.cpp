@@ -16,9 +16,9 @@ class MyProtocol : public qaio::Protocol
 public:
     explicit MyProtocol(qaio::Future<void> onConLost) : m_onConLost(std::move(onConLost)) {}
 
-    void connectionMade(qaio::BaseTransport &transport) override
+    void connectionMade(qaio::BaseTransport &) override
     {
-        m_transport = dynamic_cast<qaio::Transport *>(&transport);
+        m_transport = transport();
     }
 
     void dataReceived(QByteArrayView data) override

@@ -23,9 +23,9 @@ public:
     {
     }
 
-    void connectionMade(qaio::BaseTransport &transport) override
+    void connectionMade(qaio::BaseTransport &) override
     {
-        auto *stream = dynamic_cast<qaio::Transport *>(&transport);
+        auto *stream = transport();
         stream->write(m_message);
         std::printf("Data sent: %s\n", m_message.constData());
     }

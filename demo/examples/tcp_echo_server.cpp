@@ -20,11 +20,11 @@ class EchoServerProtocol : public qaio::Protocol
 public:
     explicit EchoServerProtocol(std::function<void()> done) : m_done(std::move(done)) {}
 
-    void connectionMade(qaio::BaseTransport &transport) override
+    void connectionMade(qaio::BaseTransport &) override
     {
         // The transport owns this protocol: a plain pointer to it stays valid.
-        m_transport = dynamic_cast<qaio::Transport *>(&transport);
-        std::printf("Connection from %s\n", qPrintable(m_transport->peerAddress().toString()));
+        m_transport = transport();
+        std::printf("Connection from %s\n", qPrintable(qaio::peerAddress(*m_transport).toString()));
     }
 
     void dataReceived(QByteArrayView data) override

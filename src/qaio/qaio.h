@@ -39,4 +39,5 @@
 #include <qaio/highlevel/taskgroup.h>
 #include <qaio/highlevel/timeout.h>
 #include <qaio/core/transports.h>
+#include <qaio/net/transportsocket.h>
 #include <qaio/highlevel/wait.h>

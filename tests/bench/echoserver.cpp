@@ -250,9 +250,9 @@ std::size_t g_qaioConnections = 0;
 class EchoProtocol final : public qaio::Protocol
 {
 public:
-    void connectionMade(qaio::BaseTransport &transport) override
+    void connectionMade(qaio::BaseTransport &) override
     {
-        m_transport = dynamic_cast<qaio::Transport *>(&transport);
+        m_transport = transport();
         ++g_qaioConnections;
     }
     void dataReceived(QByteArrayView data) override { m_transport->write(data); }

@@ -414,7 +414,11 @@ void LoopCore::runHandle(detail::HandleImpl *h) noexcept
     try {
         h->invoke();
     } catch (...) {
-        reportCallbackError(std::current_exception(), h);
+        detail::LoopError error;
+        error.message = QStringLiteral("Exception in callback");
+        error.exception = std::current_exception();
+        error.handle = h;
+        reportLoopError(error);
     }
     h->running = false;
     if (!h->isTaskStep)

@@ -49,6 +49,7 @@ namespace qaio {
 class EventLoop;
 class LoopCore;
 class BaseTransport;
+class BaseProtocol;
 class TaskBase;
 struct ExceptionContext;
 template <class T>
@@ -64,7 +65,7 @@ class FdWatcher;
 class FutureStateBase;
 class LoopDriver;
 class LoopResource;
-class SocketTransport;
+class StreamTransport;
 class TaskStateBase;
 class ThreadsafeInbox;
 
@@ -91,6 +92,20 @@ QAIO_EXPORT LoopCore &requireRunningLoop();
 QAIO_EXPORT LoopCore &currentLoopCore();
 /*! Installed by loop/policy.cpp: how currentLoopCore() asks the policy, which lives above. */
 QAIO_EXPORT void setPolicyLoopProvider(LoopCore &(*provider)());
+} // namespace detail
+
+namespace detail {
+/*! An error the core reports: the facade turns it into an ExceptionContext (a type of the
+    tasks layer, as it names futures) for the exception handler. */
+struct LoopError
+{
+    QString message;
+    std::exception_ptr exception;
+    HandleImpl *handle = nullptr; // the callback that raised, if any
+    BaseTransport *transport = nullptr;
+    BaseProtocol *protocol = nullptr;
+    qintptr socket = -1;
+};
 } // namespace detail
 
 /*! Called for every exception a callback, task or transport did not handle. */
@@ -226,8 +241,8 @@ protected:
     /*! The facade builds the ExceptionContext (a type of the tasks layer: it names
         futures) and runs the handler. */
     virtual void reportException(const ExceptionContext &context) noexcept = 0;
-    /*! A callback (\a handle) or an I/O callback (\a handle null) threw \a error. */
-    virtual void reportCallbackError(std::exception_ptr error, detail::HandleImpl *handle) noexcept = 0;
+    /*! A callback, an I/O callback or a transport's protocol threw (see LoopError). */
+    virtual void reportLoopError(const detail::LoopError &error) noexcept = 0;
 
     /*! Keeps \a h (one reference) until a thread hands it back with releaseParked(). */
     void parkHandle(detail::HandleImpl *h);
@@ -249,7 +264,7 @@ private:
     friend class detail::AsyncGenBase;
     friend class detail::LoopDriver;
     friend class detail::LoopResource;
-    friend class detail::SocketTransport;
+    friend class detail::StreamTransport;
     friend class detail::FdWatcher;
     friend class detail::FutureStateBase;
     friend class detail::TaskStateBase;

@@ -102,7 +102,10 @@ void LoopCore::runIoCallback(const std::function<void()> &callback) noexcept
     try {
         callback();
     } catch (...) {
-        reportCallbackError(std::current_exception(), nullptr);
+        detail::LoopError error;
+        error.message = QStringLiteral("Exception in a file descriptor callback");
+        error.exception = std::current_exception();
+        reportLoopError(error);
     }
     --m_batchDepth;
     running = previous;

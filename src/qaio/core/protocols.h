@@ -37,16 +37,10 @@
     class EchoServer : public qaio::Protocol
     {
     public:
-        void connectionMade(qaio::BaseTransport &transport) override
-        {
-            m_transport = dynamic_cast<qaio::Transport *>(&transport);
-        }
         void dataReceived(QByteArrayView data) override
         {
-            m_transport->write(data);   // copied only if the kernel does not take it all
+            transport()->write(data);   // copied only if the kernel does not take it all
         }
-    private:
-        qaio::Transport *m_transport = nullptr;   // valid for the protocol's whole life
     };
     \endcode
 */
@@ -61,6 +55,11 @@
 namespace qaio {
 
 class BaseTransport;
+class Transport;
+
+namespace detail {
+class StreamTransport;
+}
 
 /*!
     \class qaio::BaseProtocol
@@ -89,10 +88,27 @@ public:
 };
 
 /*!
+    \class qaio::StreamProtocolBase
+    What Protocol and BufferedProtocol share: the stream transport that drives them.
+*/
+class QAIO_EXPORT StreamProtocolBase : public BaseProtocol
+{
+public:
+    /*! The stream transport driving this protocol, set before connectionMade() (and by
+        Transport::setProtocol()); null before. It owns the protocol, so the pointer is
+        valid for the protocol's whole life. */
+    Transport *transport() const noexcept { return m_transport; }
+
+private:
+    friend class detail::StreamTransport;
+    Transport *m_transport = nullptr;
+};
+
+/*!
     \class qaio::Protocol
     A stream protocol receiving data as views into the transport's read buffer.
 */
-class QAIO_EXPORT Protocol : public BaseProtocol
+class QAIO_EXPORT Protocol : public StreamProtocolBase
 {
 public:
     /*! Some bytes arrived. \a data points into a buffer reused for the next read: it is
@@ -108,7 +124,7 @@ public:
     A stream protocol that supplies the buffer the transport reads into, saving the copy
     a Protocol makes when it keeps the data (asyncio's BufferedProtocol).
 */
-class QAIO_EXPORT BufferedProtocol : public BaseProtocol
+class QAIO_EXPORT BufferedProtocol : public StreamProtocolBase
 {
 public:
     /*! Returns where the next read may write. \a sizeHint is the size the transport

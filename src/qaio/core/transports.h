@@ -46,7 +46,7 @@
     auto factory = [] { return std::make_unique<MyProtocol>(); };
     auto [transport, protocol] = co_await loop.createConnection(factory, "example.org", 80);
     transport->write("GET / HTTP/1.0\r\n\r\n");
-    qDebug() << transport->peerAddress().toString();
+    qDebug() << qaio::peerAddress(*transport).toString();
     transport->close();   // after the request has been sent
     \endcode
 
@@ -55,7 +55,6 @@
 */
 
 #include <qaio/base/qaioglobal.h>
-#include <qaio/platform/socketaddress.h>
 
 #include <QtCore/QByteArray>
 #include <QtCore/QByteArrayView>
@@ -70,6 +69,11 @@
 namespace qaio {
 
 class BaseProtocol;
+class EventLoop;
+
+namespace detail {
+class StreamTransport;
+}
 
 /*! The write buffer's flow-control marks (asyncio's get_write_buffer_limits()). */
 struct WriteBufferLimits
@@ -96,7 +100,9 @@ public:
     virtual bool isClosing() const = 0;
     /*! Optional information about the transport (asyncio's get_extra_info()). Socket
         transports answer \c "peername" and \c "sockname" (a SocketAddress) and
-        \c "socket" (the descriptor, a qintptr); anything else gives \a defaultValue. */
+        \c "socket" (the descriptor, a qintptr), also readable with peerAddress(),
+        localAddress() and socketDescriptor() (net/transportsocket.h); anything else gives
+        \a defaultValue. */
     virtual QVariant extraInfo(const QString &name, const QVariant &defaultValue = {}) const;
     /*! Makes \a protocol receive the transport's callbacks from now on; the transport owns
         it. The previous protocol is destroyed once the callback running now (if any) has
@@ -106,13 +112,6 @@ public:
     virtual void setProtocol(std::unique_ptr<BaseProtocol> protocol) = 0;
     /*! The current protocol (owned by the transport). */
     virtual BaseProtocol *protocol() const = 0;
-
-    /*! The peer's address (extraInfo("peername")); invalid if unknown. */
-    SocketAddress peerAddress() const;
-    /*! The local address (extraInfo("sockname")); invalid if unknown. */
-    SocketAddress localAddress() const;
-    /*! The socket's descriptor (extraInfo("socket")), or -1. */
-    qintptr socketDescriptor() const;
 
 protected:
     BaseTransport() = default;
@@ -178,6 +177,12 @@ class QAIO_EXPORT Transport : public ReadTransport, public WriteTransport
 {
 protected:
     Transport() = default;
+
+private:
+    friend class EventLoop;
+    /*! The stream machinery EventLoop::sendfile() drives, or nullptr when this transport
+        cannot send files (asyncio's _sendfile_compatible). */
+    virtual detail::StreamTransport *sendfileTarget() noexcept { return nullptr; }
 };
 
 } // namespace qaio

@@ -136,18 +136,19 @@ void EventLoop::reportException(const ExceptionContext &context) noexcept
     m_inHandler = false;
 }
 
-void EventLoop::reportCallbackError(std::exception_ptr error, detail::HandleImpl *handle) noexcept
+void EventLoop::reportLoopError(const detail::LoopError &error) noexcept
 {
     ExceptionContext context;
-    context.exception = std::move(error);
-    if (handle) {
-        context.message = QStringLiteral("Exception in callback");
-        handle->ref();
-        context.handle = Handle(handle);
-        context.sourceLocation = handle->where;
-    } else {
-        context.message = QStringLiteral("Exception in a file descriptor callback");
+    context.message = error.message;
+    context.exception = error.exception;
+    if (error.handle) {
+        error.handle->ref();
+        context.handle = Handle(error.handle);
+        context.sourceLocation = error.handle->where;
     }
+    context.transport = error.transport;
+    context.protocol = error.protocol;
+    context.socket = error.socket;
     reportException(context);
 }
 

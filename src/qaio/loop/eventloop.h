@@ -256,7 +256,9 @@ public:
 
 private:
     void reportException(const ExceptionContext &context) noexcept override;
-    void reportCallbackError(std::exception_ptr error, detail::HandleImpl *handle) noexcept override;
+    void reportLoopError(const detail::LoopError &error) noexcept override;
+    Coro<qint64> sendfileFallback(detail::StreamTransport &stream, QFile &file, qint64 offset,
+                                  std::optional<qint64> count);
 
     using ErasedConnection = Connection<BaseProtocol>;
     Coro<ErasedConnection> createConnectionImpl(ProtocolFactory factory, std::optional<HostAndPort> address,

@@ -2,6 +2,7 @@
 // EventLoop::createConnection(), createUnixConnection(), connectAcceptedSocket()
 // (asyncio's base_events.py / unix_events.py, same argument errors and messages).
 #include <qaio/loop/eventloop.h>
+#include <qaio/net/transportsocket.h>
 
 #include <qaio/loop/detail/streamresolve_p.h>
 #include <qaio/net/detail/connector_p.h>
@@ -103,9 +104,9 @@ Coro<Connection<BaseProtocol>> makeConnection(EventLoop &loop, Socket sock, Prot
     }
     if (loop.getDebug())
         qCDebug(lcQaioDebug).noquote() << QStringLiteral("fd %1 connected: %2 -> %3")
-                                              .arg(transport->socketDescriptor())
-                                              .arg(transport->localAddress().toString(),
-                                                   transport->peerAddress().toString());
+                                              .arg(qaio::socketDescriptor(*transport))
+                                              .arg(qaio::localAddress(*transport).toString(),
+                                                   qaio::peerAddress(*transport).toString());
     BaseProtocol *current = transport->protocol() == made ? made : nullptr;
     co_return Connection<BaseProtocol>{std::move(transport), current};
 }

@@ -3,6 +3,7 @@
 // try the system call at once, and only when it would block wait for readiness.
 #include <qaio/loop/eventloop.h>
 
+#include <qaio/loop/detail/sendfileargs_p.h>
 #include <qaio/net/detail/readiness_p.h>
 #include <qaio/platform/socketops_p.h>
 #include <qaio/platform/dns.h>
@@ -200,14 +201,7 @@ Coro<qint64> EventLoop::sockSendfile(Socket &sock, QFile &file, qint64 offset, s
     requireUsableSocket(sock, "sockSendfile");
     if (sock.type() != SocketType::Stream)
         throw ValueError("sockSendfile(): sock: only SOCK_STREAM type sockets are supported");
-    if (!file.isOpen() || !file.isReadable())
-        throw ValueError("sockSendfile(): file: must be open for reading");
-    if (file.isSequential())
-        throw ValueError("sockSendfile(): file: must be a regular file, not a pipe, socket or device");
-    if (offset < 0)
-        throw ValueError(QStringLiteral("sockSendfile(): offset must be a non-negative integer, got %1").arg(offset));
-    if (count && *count <= 0)
-        throw ValueError(QStringLiteral("sockSendfile(): count must be a positive integer, got %1").arg(*count));
+    detail::checkSendfileArguments("sockSendfile", file, offset, count);
     bool native = file.handle() >= 0;
     if (!native && !fallback)
         throw NotImplementedError("sockSendfile(): file has no system descriptor (a Qt resource?), so os sendfile() "

@@ -131,8 +131,10 @@ public:
 
     void connectionMade(qaio::BaseTransport &t) override
     {
-        transport = dynamic_cast<qaio::Transport *>(&t);
-        trace->transport = std::dynamic_pointer_cast<qaio::Transport>(t.shared_from_this());
+        transport = qaio::StreamProtocolBase::transport();
+        if (static_cast<qaio::BaseTransport *>(transport) != &t)
+            qFatal("Protocol::transport() is not the transport that called connectionMade()");
+        trace->transport = std::shared_ptr<qaio::Transport>(t.shared_from_this(), transport);
         trace->events << QStringLiteral("made");
         ++trace->made;
         if (onMade)

@@ -234,7 +234,7 @@ private Q_SLOTS:
         QVERIFY(!clientTrace->protocolDestroyed);
         client->close();
         client->abort();
-        QCOMPARE(client->socketDescriptor(), qintptr(-1));
+        QCOMPARE(qaio::socketDescriptor(*client), qintptr(-1));
         client.reset();
         QVERIFY(clientTrace->protocolDestroyed);
         closeServer(server);
@@ -295,7 +295,7 @@ private Q_SLOTS:
         // The server does not read at first: the client's buffer must fill up.
         auto server = startServer(Kind::IPv4, recordingFactory<TraceProtocol>(serverTraces, [](TraceProtocol &p) {
             p.onMade = [](TraceProtocol &self) {
-                setIntOption(self.transport->socketDescriptor(), SOL_SOCKET, SO_RCVBUF, 32 * 1024);
+                setIntOption(qaio::socketDescriptor(*self.transport), SOL_SOCKET, SO_RCVBUF, 32 * 1024);
                 self.transport->pauseReading();
             };
         }));
@@ -305,7 +305,7 @@ private Q_SLOTS:
         auto client_producer = connectTo(Kind::IPv4, server, [&] { return std::make_unique<Producer>(clientTrace, payload, chunk); });
         auto client = std::move(client_producer.transport);
         auto producer = client_producer.protocol;
-        setIntOption(client->socketDescriptor(), SOL_SOCKET, SO_SNDBUF, 32 * 1024);
+        setIntOption(qaio::socketDescriptor(*client), SOL_SOCKET, SO_SNDBUF, 32 * 1024);
         QCOMPARE(client->writeBufferLimits().high, 64 * 1024);
         QCOMPARE(client->writeBufferLimits().low, 16 * 1024);
         producer->produce();
@@ -402,7 +402,7 @@ private Q_SLOTS:
         auto &transport = paired.transport;
         auto *protocol = paired.protocol;
         auto &peer = paired.peer;
-        const qintptr fd = transport->socketDescriptor();
+        const qintptr fd = qaio::socketDescriptor(*transport);
         const auto refusal = [&](auto call) {
             try {
                 call();
@@ -503,8 +503,8 @@ private Q_SLOTS:
         auto peer_peerAddress = loop.runUntilComplete(loop.sockAccept(listener));
         auto peer = std::move(peer_peerAddress.first);
         auto peerAddress = std::move(peer_peerAddress.second);
-        QCOMPARE(peerAddress, client->localAddress());
-        setIntOption(client->socketDescriptor(), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
+        QCOMPARE(peerAddress, qaio::localAddress(*client));
+        setIntOption(qaio::socketDescriptor(*client), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
         client->write(patternBytes(4 * 1024 * 1024));
         QVERIFY(client->writeBufferSize() > 0);
         // An abortive close: the peer's kernel answers with RST.
@@ -557,7 +557,7 @@ private Q_SLOTS:
         auto server = startServer(Kind::IPv4, recordingFactory<TraceProtocol>(serverTraces));
         auto clientTrace = std::make_shared<Trace>();
         auto client = connectTraced(Kind::IPv4, server, clientTrace);
-        setIntOption(client->socketDescriptor(), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
+        setIntOption(qaio::socketDescriptor(*client), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
         const QByteArray payload = patternBytes(3 * 1024 * 1024, 5);
         client->write(payload);
         QVERIFY(client->writeBufferSize() > 0); // the precondition: data still buffered
@@ -580,7 +580,7 @@ private Q_SLOTS:
         auto server = startServer(Kind::IPv4, recordingFactory<TraceProtocol>(serverTraces));
         auto clientTrace = std::make_shared<Trace>();
         auto client = connectTraced(Kind::IPv4, server, clientTrace);
-        setIntOption(client->socketDescriptor(), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
+        setIntOption(qaio::socketDescriptor(*client), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
         const QByteArray payload = patternBytes(3 * 1024 * 1024, 6);
         client->write(payload);
         const qsizetype buffered = client->writeBufferSize();
@@ -661,10 +661,16 @@ private Q_SLOTS:
             [firstTrace] { return std::make_unique<TraceProtocol>(firstTrace); }, {.sock = std::move(ours)}));
         auto transport = std::move(transport_protocol.transport);
         auto protocol = transport_protocol.protocol;
-        protocol->onData = [secondTrace](TraceProtocol &self, QByteArrayView) {
+        QCOMPARE(protocol->qaio::StreamProtocolBase::transport(), transport.get());
+        TraceProtocol *replacement = nullptr;
+        protocol->onData = [secondTrace, &replacement](TraceProtocol &self, QByteArrayView) {
             auto next = std::make_unique<TraceProtocol>(secondTrace);
+            QCOMPARE(next->qaio::StreamProtocolBase::transport(), nullptr); // not driven yet
             next->transport = self.transport;
+            replacement = next.get();
             self.transport->setProtocol(std::move(next));
+            // setProtocol() tells the new protocol its transport (no connectionMade()).
+            QCOMPARE(replacement->qaio::StreamProtocolBase::transport(), self.transport);
             // Still inside the old protocol's callback: it must still be alive.
             QVERIFY(!self.trace->protocolDestroyed);
             self.trace->events << QStringLiteral("replaced");
@@ -697,30 +703,30 @@ private Q_SLOTS:
         QVERIFY(serverSide);
         const qaio::SocketAddress listening = server->sockets().front().localAddress();
         const qaio::SocketAddress peername = client->extraInfo(QStringLiteral("peername")).value<qaio::SocketAddress>();
-        QCOMPARE(peername, client->peerAddress());
+        QCOMPARE(peername, qaio::peerAddress(*client));
         if (Kind(kind) != Kind::Unix) {
-            QCOMPARE(client->peerAddress(), listening);
-            QCOMPARE(serverSide->peerAddress(), client->localAddress());
-            QCOMPARE(serverSide->localAddress(), listening);
+            QCOMPARE(qaio::peerAddress(*client), listening);
+            QCOMPARE(qaio::peerAddress(*serverSide), qaio::localAddress(*client));
+            QCOMPARE(qaio::localAddress(*serverSide), listening);
         } else {
-            QCOMPARE(client->peerAddress().path(), listening.path());
-            QCOMPARE(serverSide->localAddress().path(), listening.path());
+            QCOMPARE(qaio::peerAddress(*client).path(), listening.path());
+            QCOMPARE(qaio::localAddress(*serverSide).path(), listening.path());
         }
         const qintptr fd = client->extraInfo(QStringLiteral("socket")).value<qintptr>();
         QVERIFY(fd >= 0);
-        QCOMPARE(client->socketDescriptor(), fd);
+        QCOMPARE(qaio::socketDescriptor(*client), fd);
         QCOMPARE(client->extraInfo(QStringLiteral("no such key"), 42).toInt(), 42);
         QVERIFY(!client->extraInfo(QStringLiteral("no such key")).isValid());
         if (Kind(kind) != Kind::Unix) {
             // asyncio sets TCP_NODELAY on TCP transports, on both ends.
             QCOMPARE(intOption(fd, IPPROTO_TCP, TCP_NODELAY), 1);
-            QCOMPARE(intOption(serverSide->socketDescriptor(), IPPROTO_TCP, TCP_NODELAY), 1);
+            QCOMPARE(intOption(qaio::socketDescriptor(*serverSide), IPPROTO_TCP, TCP_NODELAY), 1);
         }
         serverSide.reset();
         client->close();
         runUntil(loop, [&] { return protocol->trace->lost == 1 && serverTraces->front()->lost == 1; });
         QCOMPARE(client->extraInfo(QStringLiteral("socket"), -1).toLongLong(), -1);
-        QCOMPARE(client->peerAddress(), peername); // cached, as asyncio does
+        QCOMPARE(qaio::peerAddress(*client), peername); // cached, as asyncio does
         client.reset();
         closeServer(server);
     }
@@ -816,7 +822,7 @@ private Q_SLOTS:
         QVERIFY(trace2->protocolDestroyed);            // only the loop held it
         QCOMPARE(trace->lost, 0);                       // no callback from close()
         QVERIFY(transport->isClosing());
-        QCOMPARE(transport->socketDescriptor(), qintptr(-1));
+        QCOMPARE(qaio::socketDescriptor(*transport), qintptr(-1));
         transport->write("nowhere");
         transport->close();
         transport->abort();

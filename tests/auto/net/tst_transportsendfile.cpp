@@ -90,7 +90,7 @@ private Q_SLOTS:
         auto trace = std::move(client_trace.second);
         auto peer = serverSide();
         // Data queued before sendfile() goes first: make sure some is still buffered.
-        setIntOption(client->socketDescriptor(), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
+        setIntOption(qaio::socketDescriptor(*client), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
         const QByteArray head = patternBytes(1024 * 1024, 12);
         client->write(head);
         QVERIFY(client->writeBufferSize() > 0);
@@ -168,13 +168,13 @@ private Q_SLOTS:
         auto peer = serverSide();
         auto peerTransport = peer->transportPtr();
         peerTransport->pauseReading();
-        setIntOption(peerTransport->socketDescriptor(), SOL_SOCKET, SO_RCVBUF, 16 * 1024);
-        setIntOption(client->socketDescriptor(), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
+        setIntOption(qaio::socketDescriptor(*peerTransport), SOL_SOCKET, SO_RCVBUF, 16 * 1024);
+        setIntOption(qaio::socketDescriptor(*client), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
         qaio::Task<qint64> sending = loop.createTask(sendfileOf(loop, client, &file, 0, std::nullopt, true));
         loop.runUntilComplete(yieldOnce());
         QVERIFY(!sending.done()); // the kernel is full: waiting for writability
         const linger abortive{1, 0};
-        ::setsockopt(int(peerTransport->socketDescriptor()), SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
+        ::setsockopt(int(qaio::socketDescriptor(*peerTransport)), SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
         peerTransport->abort();
         peerTransport.reset();
         QVERIFY_THROWS_EXCEPTION(qaio::ConnectionError, loop.runUntilComplete(qaio::Future<qint64>(sending)));

@@ -218,7 +218,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION qaio::Coro<TransferResult> transferScenario(QStri
     auto [reader, writer] = co_await std::move(opening);
     // A bounded kernel send buffer (autotuning could grow it to megabytes) makes the
     // transport's own buffer fill well before the data runs out.
-    setIntOption(writer->transport()->socketDescriptor(), SOL_SOCKET, SO_SNDBUF, 256 * 1024);
+    setIntOption(qaio::socketDescriptor(*writer->transport()), SOL_SOCKET, SO_SNDBUF, 256 * 1024);
     result->clientHigh = writer->transport()->writeBufferLimits().high;
 
     for (qsizetype offset = 0; offset < data.size(); offset += chunkSize) {
@@ -261,7 +261,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION qaio::Coro<ResetResult> resetDuringDrainScenario(
         co_await resetNow;
         // Unread data plus a zero linger: close() sends RST.
         struct linger noLinger{1, 0};
-        ::setsockopt(int(writer->transport()->socketDescriptor()), SOL_SOCKET, SO_LINGER, &noLinger,
+        ::setsockopt(int(qaio::socketDescriptor(*writer->transport())), SOL_SOCKET, SO_LINGER, &noLinger,
                      sizeof(noLinger));
         writer->transport()->abort();
         tracker->finished();
@@ -270,7 +270,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION qaio::Coro<ResetResult> resetDuringDrainScenario(
     std::shared_ptr<qaio::Server> server = co_await std::move(starting);
     auto opening = qaio::openConnection(QStringLiteral("127.0.0.1"), server->sockets().front().localAddress().port());
     auto [reader, writer] = co_await std::move(opening);
-    setIntOption(writer->transport()->socketDescriptor(), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
+    setIntOption(qaio::socketDescriptor(*writer->transport()), SOL_SOCKET, SO_SNDBUF, 16 * 1024);
 
     ResetResult result;
     const QByteArray chunk = patternBytes(64 * 1024);

@@ -21,9 +21,11 @@ StreamReaderProtocol::StreamReaderProtocol(EventLoop &loop, std::shared_ptr<Stre
 
 StreamReaderProtocol::~StreamReaderProtocol() = default;
 
-void StreamReaderProtocol::connectionMade(BaseTransport &transport)
+void StreamReaderProtocol::connectionMade(BaseTransport &)
 {
-    auto stream = std::dynamic_pointer_cast<Transport>(transport.shared_from_this());
+    // The transport owns this protocol; the streams share it with the transport's owner.
+    Transport *made = transport();
+    std::shared_ptr<Transport> stream(made->shared_from_this(), made);
     if (m_reader)
         m_reader->setTransport(stream);
     if (!m_clientConnected || !*m_clientConnected || !stream)
