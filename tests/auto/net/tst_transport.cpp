@@ -158,19 +158,26 @@ class tst_Transport : public LoopTestCase
         return loop.runUntilComplete(loop.createConnection(std::move(factory), address.host().toString(), address.port()));
     }
 
-    /*! A transport with a TraceProtocol over one end of a socket pair, and the other end. */
+    /*! A transport over one end of a socket pair, its protocol, and the other end. */
+    template <class P>
     struct PairedTransport
     {
         std::shared_ptr<qaio::Transport> transport;
-        TraceProtocol *protocol = nullptr;
+        P *protocol = nullptr;
         qaio::Socket peer;
     };
-    PairedTransport tracedOverPair()
+    /*! Connects a protocol made by \a factory over a socket pair (createConnection(sock)). */
+    template <class Factory>
+    PairedTransport<qaio::detail::ProtocolOf<Factory>> overPair(Factory factory)
     {
         auto ours_peer = qaio::Socket::pair();
-        auto connection = guard->loop().runUntilComplete(guard->loop().createConnection(
-            [] { return std::make_unique<TraceProtocol>(); }, {.sock = std::move(ours_peer.first)}));
+        auto connection = guard->loop().runUntilComplete(
+            guard->loop().createConnection(std::move(factory), {.sock = std::move(ours_peer.first)}));
         return {std::move(connection.transport), connection.protocol, std::move(ours_peer.second)};
+    }
+    PairedTransport<TraceProtocol> tracedOverPair()
+    {
+        return overPair([] { return std::make_unique<TraceProtocol>(); });
     }
 
     /*! A client connection whose TraceProtocol records into \a trace. */
@@ -398,7 +405,7 @@ private Q_SLOTS:
         // asyncio's _ensure_fd_no_transport(): addReader() & co. on the descriptor of an
         // open transport would steal its readiness; they are refused until it closes.
         auto &loop = guard->loop();
-        PairedTransport paired = tracedOverPair();
+        PairedTransport<TraceProtocol> paired = tracedOverPair();
         auto &transport = paired.transport;
         auto *protocol = paired.protocol;
         auto &peer = paired.peer;
@@ -428,7 +435,7 @@ private Q_SLOTS:
     void pauseAndResumeReading()
     {
         auto &loop = guard->loop();
-        PairedTransport paired = tracedOverPair();
+        PairedTransport<TraceProtocol> paired = tracedOverPair();
         auto &transport = paired.transport;
         auto *protocol = paired.protocol;
         auto &peer = paired.peer;
@@ -525,7 +532,7 @@ private Q_SLOTS:
     void writeAfterCloseIsDroppedWithOneWarning()
     {
         auto &loop = guard->loop();
-        PairedTransport paired = tracedOverPair();
+        PairedTransport<TraceProtocol> paired = tracedOverPair();
         auto &transport = paired.transport;
         auto *protocol = paired.protocol;
         auto &peer = paired.peer;
@@ -652,15 +659,12 @@ private Q_SLOTS:
     void protocolReplacingItselfInDataReceived()
     {
         auto &loop = guard->loop();
-        auto ours_peer = qaio::Socket::pair();
-        auto ours = std::move(ours_peer.first);
-        auto peer = std::move(ours_peer.second);
         auto firstTrace = std::make_shared<Trace>();
         auto secondTrace = std::make_shared<Trace>();
-        auto transport_protocol = loop.runUntilComplete(loop.createConnection(
-            [firstTrace] { return std::make_unique<TraceProtocol>(firstTrace); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.transport);
-        auto protocol = transport_protocol.protocol;
+        auto paired = overPair([firstTrace] { return std::make_unique<TraceProtocol>(firstTrace); });
+        auto transport = std::move(paired.transport);
+        auto protocol = paired.protocol;
+        auto peer = std::move(paired.peer);
         QCOMPARE(protocol->qaio::StreamProtocolBase::transport(), transport.get());
         TraceProtocol *replacement = nullptr;
         protocol->onData = [secondTrace, &replacement](TraceProtocol &self, QByteArrayView) {
@@ -734,14 +738,11 @@ private Q_SLOTS:
     void exceptionInDataReceivedIsFatal()
     {
         auto &loop = guard->loop();
-        auto ours_peer = qaio::Socket::pair();
-        auto ours = std::move(ours_peer.first);
-        auto peer = std::move(ours_peer.second);
         auto trace = std::make_shared<Trace>();
-        auto transport_protocol = loop.runUntilComplete(loop.createConnection(
-            [trace] { return std::make_unique<ThrowingProtocol>(trace); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.transport);
-        auto protocol = transport_protocol.protocol;
+        auto paired = overPair([trace] { return std::make_unique<ThrowingProtocol>(trace); });
+        auto transport = std::move(paired.transport);
+        auto protocol = paired.protocol;
+        auto peer = std::move(paired.peer);
         guard->expectException(QStringLiteral("Fatal error: protocol.dataReceived() call failed."));
         peer.send("trigger");
         runUntil(loop, [&] { return trace->lost == 1; });
@@ -759,15 +760,12 @@ private Q_SLOTS:
     void exceptionInConnectionMadeIsReported()
     {
         auto &loop = guard->loop();
-        auto ours_peer = qaio::Socket::pair();
-        auto ours = std::move(ours_peer.first);
-        auto peer = std::move(ours_peer.second);
         auto trace = std::make_shared<Trace>();
         guard->expectException(QStringLiteral("Exception in protocol.connectionMade()"));
-        auto transport_protocol = loop.runUntilComplete(loop.createConnection(
-            [trace] { return std::make_unique<ThrowOnMadeProtocol>(trace); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.transport);
-        auto protocol = transport_protocol.protocol;
+        auto paired = overPair([trace] { return std::make_unique<ThrowOnMadeProtocol>(trace); });
+        auto transport = std::move(paired.transport);
+        auto protocol = paired.protocol;
+        auto peer = std::move(paired.peer);
         QCOMPARE(guard->handlerCalls().size(), 1u);
         QCOMPARE(guard->handlerCalls().front().protocol, static_cast<qaio::BaseProtocol *>(protocol));
         // The connection carries on (asyncio only reports it).
@@ -782,14 +780,9 @@ private Q_SLOTS:
     {
         // The loop holds open transports: dropping our pointer closes nothing.
         auto &loop = guard->loop();
-        auto ours_peer = qaio::Socket::pair();
-        auto ours = std::move(ours_peer.first);
-        auto peer = std::move(ours_peer.second);
         auto trace = std::make_shared<Trace>();
-        {
-            auto transport_protocol = loop.runUntilComplete(loop.createConnection(
-                [trace] { return std::make_unique<EchoProtocol>(trace); }, {.sock = std::move(ours)}));
-        }
+        // Only the peer's end is kept: the transport and protocol pointers go at once.
+        qaio::Socket peer = overPair([trace] { return std::make_unique<EchoProtocol>(trace); }).peer;
         QVERIFY(!trace->protocolDestroyed);
         peer.send("echo me");
         const QByteArray echoed = loop.runUntilComplete(loop.sockRecv(peer, 64));
@@ -803,21 +796,12 @@ private Q_SLOTS:
     void loopCloseReleasesOpenTransports()
     {
         auto &loop = guard->loop();
-        auto ours_peer = qaio::Socket::pair();
-        auto ours = std::move(ours_peer.first);
-        auto peer = std::move(ours_peer.second);
         auto trace = std::make_shared<Trace>();
-        auto transport_protocol = loop.runUntilComplete(loop.createConnection(
-            [trace] { return std::make_unique<TraceProtocol>(trace); }, {.sock = std::move(ours)}));
-        auto transport = std::move(transport_protocol.transport);
-        auto ours2_peer2 = qaio::Socket::pair();
-        auto ours2 = std::move(ours2_peer2.first);
-        auto peer2 = std::move(ours2_peer2.second);
+        auto paired = overPair([trace] { return std::make_unique<TraceProtocol>(trace); });
+        auto transport = std::move(paired.transport);
+        auto peer = std::move(paired.peer);
         auto trace2 = std::make_shared<Trace>();
-        {
-            auto dropped = loop.runUntilComplete(loop.createConnection(
-                [trace2] { return std::make_unique<TraceProtocol>(trace2); }, {.sock = std::move(ours2)}));
-        }
+        qaio::Socket peer2 = overPair([trace2] { return std::make_unique<TraceProtocol>(trace2); }).peer; // transport dropped
         loop.close();
         QVERIFY(trace2->protocolDestroyed);            // only the loop held it
         QCOMPARE(trace->lost, 0);                       // no callback from close()
