@@ -11,7 +11,10 @@
     process pool, ...).
 
     \code
-    auto digest = co_await loop.runInExecutor([data] { return QCryptographicHash::hash(data, QCryptographicHash::Sha256); });
+    // The future named first: a lambda inside the co_await trips g++ 12 (docs/toolchains.md).
+    qaio::Future<QByteArray> hashing =
+        loop.runInExecutor([data] { return QCryptographicHash::hash(data, QCryptographicHash::Sha256); });
+    QByteArray digest = co_await hashing;
     \endcode
 */
 

@@ -71,7 +71,9 @@ Coro<qint64> EventLoop::sendfileFallback(detail::StreamTransport &stream, QFile 
                 throw OSError(detail::sys::invalidArgumentError(), QStringLiteral("seek in %1").arg(file.fileName()));
             const qint64 block = std::min(kSendfileFallbackBlock, end - offset - sent);
             QFile *source = &file;
-            QByteArray data = co_await runInExecutor([source, block] { return source->read(block); });
+            // Named, not a temporary inside the co_await (docs/toolchains.md).
+            Future<QByteArray> reading = runInExecutor([source, block] { return source->read(block); });
+            QByteArray data = co_await reading;
             if (data.isEmpty())
                 break;
             co_await detail::waitForTransport(stream, detail::StreamTransport::WaitFor::Drained);

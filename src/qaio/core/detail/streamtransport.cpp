@@ -289,12 +289,11 @@ void StreamTransport::resumeReading()
 
 // ---- writing --------------------------------------------------------------------------
 
-void StreamTransport::requireWritable(const char *operation) const
+void StreamTransport::refuseWrite(const char *operation) const
 {
     if (m_eofRequested)
         throw RuntimeError(QStringLiteral("Cannot call %1() after writeEof()").arg(QLatin1String(operation)));
-    if (m_sendfileActive)
-        throw RuntimeError(QStringLiteral("unable to %1; sendfile is in progress").arg(QLatin1String(operation)));
+    throw RuntimeError(QStringLiteral("unable to %1; sendfile is in progress").arg(QLatin1String(operation)));
 }
 
 void StreamTransport::write(QByteArrayView data)

@@ -202,7 +202,12 @@ private:
     /*! Sends as much of the buffer as the kernel takes. Returns false after a fatal error. */
     bool flushBuffer();
     void writeImpl(QByteArrayView data, const QByteArray *shared);
-    void requireWritable(const char *operation) const;
+    void requireWritable(const char *operation) const
+    {
+        if (m_eofRequested || m_sendfileActive) [[unlikely]]
+            refuseWrite(operation);
+    }
+    [[noreturn]] void refuseWrite(const char *operation) const;
     void dropWrite();
     void appendToBuffer(QByteArrayView data, const QByteArray *shared, qsizetype alreadySent);
     void consumeBuffer(qsizetype n);
