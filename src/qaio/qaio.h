@@ -13,12 +13,14 @@
 #include <qaio/tasks/coro.h>
 #include <qaio/platform/dns.h>
 #include <qaio/highlevel/ensurefuture.h>
+#include <qaio/highlevel/event.h>
 #include <qaio/base/errors.h>
 #include <qaio/loop/eventloop.h>
 #include <qaio/tasks/exceptioncontext.h>
 #include <qaio/core/executor.h>
 #include <qaio/tasks/future.h>
 #include <qaio/highlevel/gather.h>
+#include <qaio/highlevel/lock.h>
 #include <qaio/core/handle.h>
 #include <qaio/platform/oserror.h>
 #include <qaio/highlevel/outcome.h>

@@ -21,6 +21,13 @@ namespace hl {
 
 using namespace std::chrono_literals;
 
+/*! A few ticks, enough for woken tasks to run (CPython's test_utils.run_briefly()). */
+inline void runBriefly(qaio::EventLoop &loop)
+{
+    for (int i = 0; i < 5; ++i)
+        loop.runOnce();
+}
+
 /*! Milliseconds of virtual time since \a start. */
 inline long long msSince(qaio::EventLoop &loop, qaio::TimePoint start)
 {

@@ -1,0 +1,28 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#include <qaio/highlevel/detail/syncprimitive.h>
+
+#include <qaio/core/loopcore.h>
+
+namespace qaio::detail {
+
+LoopCore *LoopBinding::bindRunning()
+{
+    LoopCore &running = requireRunningLoop();
+    if (!m_loop)
+        m_loop = &running;
+    return m_loop == &running ? &running : nullptr;
+}
+
+QString describePrimitive(const char *kind, const QString &name, const QString &state, qsizetype waiters,
+                          const SourceLocation &where)
+{
+    QString text = QStringLiteral("<") + QLatin1String(kind);
+    if (!name.isEmpty())
+        text += QStringLiteral(" '%1'").arg(name);
+    text += QStringLiteral(" [") + state;
+    if (waiters > 0)
+        text += QStringLiteral(", waiters:%1").arg(waiters);
+    return text + QStringLiteral("] created at %1:%2>").arg(QString::fromUtf8(where.file_name())).arg(where.line());
+}
+
+} // namespace qaio::detail
