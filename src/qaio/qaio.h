@@ -24,6 +24,7 @@
 #include <qaio/core/handle.h>
 #include <qaio/platform/oserror.h>
 #include <qaio/highlevel/outcome.h>
+#include <qaio/highlevel/semaphore.h>
 #include <qaio/loop/policy.h>
 #include <qaio/core/protocols.h>
 #include <qaio/qt/qtfuture.h>
