@@ -17,6 +17,7 @@
 */
 
 #include <qaio/base/clock.h>
+#include <qaio/base/detail/smallblocks.h>
 #include <qaio/base/qaioglobal.h>
 
 #include <atomic>
@@ -35,6 +36,8 @@ namespace detail {
 class QAIO_EXPORT HandleImpl
 {
 public:
+    QAIO_SMALL_BLOCK_ALLOCATED
+
     HandleImpl(LoopCore *loop, const SourceLocation &where) noexcept : loop(loop), where(where) {}
     HandleImpl(const HandleImpl &) = delete;
     HandleImpl &operator=(const HandleImpl &) = delete;

@@ -153,6 +153,11 @@ public:
     /*! Schedules \a fn to run in the next tick, after the callbacks already scheduled. */
     template <class F>
     Handle callSoon(F &&fn, SourceLocation where = SourceLocation::current());
+    /*! callSoon() without a Handle to cancel it: what the layers above schedule for
+        themselves (done callbacks, task steps), saving the Handle's reference counting.
+        \a taskStep marks a task's step (see takeStepStamp()). */
+    template <class F>
+    void callSoonDetached(F &&fn, SourceLocation where, bool taskStep = false);
     /*! callSoon() for any thread: wakes the loop's thread. Throws RuntimeError if closed. */
     template <class F>
     Handle callSoonThreadsafe(F &&fn, SourceLocation where = SourceLocation::current());
@@ -213,6 +218,8 @@ public:
     /*! A QObject living in the loop's thread and destroyed with the loop: the context of
         Qt connections whose slots must run on this loop (qaio::signal(), qaio::qfuture()). */
     QObject *qtContext() const noexcept;
+    /*! Identifies the loop's thread (compare with detail::currentThreadTag()). */
+    const void *ownerThreadTag() const noexcept { return m_ownerTag; }
 
 protected:
     /*! Binds the core to the calling thread; \a eventLoop is the object being built. Debug
@@ -277,14 +284,19 @@ private:
 
     Handle scheduleReady(detail::HandleImpl *h)
     {
+        h->ref(); // one reference for the ready queue, one for the Handle
+        enqueueReady(h);
+        return Handle(h);
+    }
+    /*! Queues \a h, adopting one reference. */
+    void enqueueReady(detail::HandleImpl *h)
+    {
         // Threadsafe callbacks that arrived earlier go first: one FIFO, as in asyncio.
         if (m_inboxHasWork->load(std::memory_order_acquire))
             drainInbox();
         m_ready.push(h);
-        h->ref();
         if (!m_wakePending)
             postWake();
-        return Handle(h);
     }
     TimerHandle scheduleTimer(detail::HandleImpl *h, TimePoint when);
     void scheduleThreadsafe(detail::HandleImpl *h);
@@ -357,6 +369,15 @@ Handle LoopCore::callSoon(F &&fn, SourceLocation where)
     requireOpen();
     requireOwnerThread();
     return scheduleReady(new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn)));
+}
+
+template <class F>
+void LoopCore::callSoonDetached(F &&fn, SourceLocation where, bool taskStep)
+{
+    requireOpen();
+    auto *h = new detail::CallbackHandle<std::decay_t<F>>(this, where, std::forward<F>(fn));
+    h->isTaskStep = taskStep;
+    enqueueReady(h);
 }
 
 template <class F>

@@ -33,6 +33,8 @@
 // A Qt header first: moc cannot parse <concepts> when <coroutine> is the first include it sees.
 #include <QtCore/qglobal.h>
 
+#include <qaio/base/detail/smallblocks.h>
+
 #include <coroutine>
 #include <exception>
 #include <optional>
@@ -48,6 +50,9 @@ namespace detail {
 
 struct CoroPromiseBase
 {
+    // A frame is allocated at every call of a coroutine function: from the small-block cache.
+    QAIO_SMALL_BLOCK_ALLOCATED
+
     std::coroutine_handle<> continuation;
     std::exception_ptr error;
 

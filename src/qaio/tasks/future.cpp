@@ -130,25 +130,42 @@ DoneCallbackId FutureStateBase::addDoneCallback(std::function<void(FutureStateBa
     return id;
 }
 
+template <class Predicate>
+int FutureStateBase::eraseCallbacks(Predicate remove)
+{
+    int removed = 0;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < callbacks.size(); ++i) {
+        if (remove(callbacks[i])) {
+            ++removed;
+            if (i < waitingTaskPosition)
+                --waitingTaskPosition;
+            continue;
+        }
+        if (kept != i)
+            callbacks[kept] = std::move(callbacks[i]);
+        ++kept;
+    }
+    callbacks.resize(kept);
+    return removed;
+}
+
 int FutureStateBase::removeDoneCallback(DoneCallbackId id)
 {
-    const auto before = callbacks.size();
-    std::erase_if(callbacks, [id](const DoneCallback &cb) { return cb.id == id; });
-    return int(before - callbacks.size());
+    return eraseCallbacks([id](const DoneCallback &cb) { return cb.id == id; });
 }
 
 int FutureStateBase::removeDoneCallbacksByKey(const void *key)
 {
     if (!key)
         return 0;
-    const auto before = callbacks.size();
-    std::erase_if(callbacks, [key](const DoneCallback &cb) { return cb.key == key; });
-    return int(before - callbacks.size());
+    return eraseCallbacks([key](const DoneCallback &cb) { return cb.key == key; });
 }
 
 void FutureStateBase::scheduleCallbacks()
 {
-    if (callbacks.empty())
+    TaskStateBase *const task = std::exchange(waitingTask, nullptr);
+    if (callbacks.empty() && !task)
         return;
     std::vector<DoneCallback> pending;
     pending.swap(callbacks);
@@ -156,9 +173,15 @@ void FutureStateBase::scheduleCallbacks()
         qCDebug(lcQaio) << "dropping done callbacks of" << describe() << ": its loop is closed";
         return;
     }
-    for (DoneCallback &cb : pending)
-        loop->callSoon([self = FutureBase::fromState(this), fn = std::move(cb.fn)]() mutable { fn(*self.state()); },
-                       where);
+    const std::size_t taskAt = std::min(waitingTaskPosition, pending.size());
+    for (std::size_t i = 0; i <= pending.size(); ++i) {
+        if (task && i == taskAt)
+            task->scheduleStep();
+        if (i < pending.size())
+            loop->callSoonDetached([self = FutureBase::fromState(this), fn = std::move(pending[i].fn)]() mutable {
+                fn(*self.state());
+            }, where);
+    }
 }
 
 QString FutureStateBase::describe() const

@@ -137,7 +137,7 @@ void TaskStateBase::scheduleStep()
 {
     // A pending task is kept alive by the loop's registry, so the raw pointer is safe:
     // only step() itself can finish the task.
-    future->loop->callSoon([this] { step(); }, future->where).impl()->isTaskStep = true;
+    future->loop->callSoonDetached([this] { step(); }, future->where, true);
 }
 
 void TaskStateBase::step()
@@ -243,7 +243,14 @@ void TaskStateBase::suspendOn(FutureStateBase *awaited, std::coroutine_handle<> 
     if (awaited->loop != future->loop)
         throw RuntimeError(QStringLiteral("Task %1 got Future %2 attached to a different loop")
                                .arg(displayName(), awaited->describe()));
-    awaited->addDoneCallback([this](FutureStateBase &) { step(); });
+    if (!awaited->waitingTask && !awaited->isDone()) {
+        awaited->requireLoop();
+        awaited->waitingTask = this;
+        awaited->waitingTaskPosition = awaited->callbacks.size();
+    } else {
+        // Another task waits on it too: a done callback of its own.
+        awaited->addDoneCallback([this](FutureStateBase &) { step(); });
+    }
     resumePoint = point;
     waitingOn = awaited;
     awaited->ref();
@@ -260,6 +267,8 @@ void TaskStateBase::suspendYield(std::coroutine_handle<> point)
 void TaskStateBase::destroyPending() noexcept
 {
     if (waitingOn) {
+        if (waitingOn->waitingTask == this)
+            waitingOn->waitingTask = nullptr;
         waitingOn->deref();
         waitingOn = nullptr;
     }

@@ -4,6 +4,8 @@
 // The shared state of futures and the inline members of FutureBase and Future<T>,
 // included at the end of tasks/future.h.
 
+#include <qaio/base/detail/smallblocks.h>
+
 namespace qaio {
 
 namespace detail {
@@ -27,6 +29,8 @@ struct StoredValue<void>
 class QAIO_EXPORT FutureStateBase
 {
 public:
+    QAIO_SMALL_BLOCK_ALLOCATED
+
     FutureStateBase(LoopCore *loop, const SourceLocation &where);
     FutureStateBase(const FutureStateBase &) = delete;
     FutureStateBase &operator=(const FutureStateBase &) = delete;
@@ -91,6 +95,11 @@ public:
     };
     std::vector<DoneCallback> callbacks;
     DoneCallbackId nextCallbackId = 1;
+    /*! The task suspended on this future (TaskStateBase::suspendOn()): woken by scheduling
+        its step directly, in the place of a done callback registered after the first
+        waitingTaskPosition callbacks, so the order stays asyncio's. Costs no allocation. */
+    TaskStateBase *waitingTask = nullptr;
+    std::size_t waitingTaskPosition = 0;
 
     // Intrusive list of every live future of the loop (the loop detaches them on destruction).
     FutureStateBase *prevInLoop = nullptr;
@@ -98,6 +107,9 @@ public:
 
 private:
     void scheduleCallbacks();
+    /*! Removes the callbacks \a remove selects, keeping waitingTaskPosition in step. */
+    template <class Predicate>
+    int eraseCallbacks(Predicate remove);
 };
 
 template <class T>
