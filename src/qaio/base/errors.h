@@ -81,6 +81,36 @@ public:
     QString message() const { return QString::fromUtf8(what()); }
 };
 
+/*! Thrown by Barrier::wait() when the barrier is aborted or reset while a task waits
+    (asyncio.BrokenBarrierError). */
+class QAIO_EXPORT BrokenBarrierError : public RuntimeError
+{
+public:
+    using RuntimeError::RuntimeError;
+};
+
+/*! Thrown by getNowait() of an empty queue (asyncio.QueueEmpty). */
+class QAIO_EXPORT QueueEmpty : public Error
+{
+public:
+    using Error::Error;
+};
+
+/*! Thrown by putNowait() of a full queue (asyncio.QueueFull). */
+class QAIO_EXPORT QueueFull : public Error
+{
+public:
+    using Error::Error;
+};
+
+/*! Thrown by a queue's put() and get() once shutdown() was called (asyncio.QueueShutDown,
+    Python 3.13): get() only when the queue is empty too. */
+class QAIO_EXPORT QueueShutDown : public Error
+{
+public:
+    using Error::Error;
+};
+
 /*!
     Thrown at the suspension point of a cancelled task (and by Future::result() of a
     cancelled future). Carries the message given to cancel().

@@ -2,10 +2,8 @@
 #include <qaio/highlevel/asyncgenerator.h>
 
 #include <qaio/core/loopcore.h>
-#include <qaio/tasks/exceptioncontext.h>
 #include <qaio/tasks/task.h>
 
-#include <vector>
 
 namespace qaio {
 

@@ -2,28 +2,23 @@
 // asyncio.Event (Lib/asyncio/locks.py).
 #include <qaio/highlevel/event.h>
 
-#include <qaio/core/loopcore.h>
 #include <qaio/highlevel/detail/syncprimitive.h>
-#include <qaio/tasks/future.h>
-
-#include <list>
 
 namespace qaio {
 
 namespace detail {
 
-struct EventState
+struct EventState final : PrimitiveState
 {
-    QString name;
-    SourceLocation where;
-    LoopBinding binding;
-    std::list<Future<void>> waiters; // in arrival order; each leaves the list itself
-    bool value = false;
+    using PrimitiveState::PrimitiveState;
 
-    QString describe() const
+    QString describe() const override
     {
-        return describePrimitive("Event", name, value ? QStringLiteral("set") : QStringLiteral("unset"), qsizetype(waiters.size()), where);
+        return describePrimitive("Event", name, value ? QStringLiteral("set") : QStringLiteral("unset"),
+                                 qsizetype(waiters.size()), where);
     }
+
+    bool value = false;
 };
 
 namespace {
@@ -31,26 +26,16 @@ Coro<void> waitForEvent(std::shared_ptr<EventState> s)
 {
     if (s->value)
         co_return;
-    Future<void> waiter = s->binding.loop([&s] { return s->describe(); }).createFuture<void>();
-    waiter.state()->label = "Event.wait";
-    const auto place = s->waiters.insert(s->waiters.end(), waiter);
-    try {
-        co_await waiter;
-    } catch (...) {
-        s->waiters.erase(place);
-        throw;
-    }
-    s->waiters.erase(place);
+    WaitingPlace place = s->joinLine("Event.wait");
+    co_await place.future();
 }
 } // namespace
 
 } // namespace detail
 
-Event::Event(QString name, SourceLocation where) : d(std::make_shared<detail::EventState>())
-{
-    d->name = std::move(name);
-    d->where = where;
-}
+Event::Event(QString name, SourceLocation where) : Event(std::make_shared<detail::EventState>(std::move(name), where)) {}
+
+Event::Event(std::shared_ptr<detail::EventState> state) : SyncPrimitive(state), d(std::move(state)) {}
 
 Event::~Event() = default;
 
@@ -64,10 +49,7 @@ void Event::set()
     if (d->value)
         return;
     d->value = true;
-    for (Future<void> &waiter : d->waiters) {
-        if (!waiter.done())
-            waiter.setResult();
-    }
+    detail::wakePending(d->waiters, qsizetype(d->waiters.size()));
 }
 
 void Event::clear() noexcept
@@ -78,26 +60,6 @@ void Event::clear() noexcept
 bool Event::isSet() const noexcept
 {
     return d->value;
-}
-
-qsizetype Event::waiterCount() const noexcept
-{
-    return qsizetype(d->waiters.size());
-}
-
-QString Event::name() const
-{
-    return d->name;
-}
-
-SourceLocation Event::where() const
-{
-    return d->where;
-}
-
-QString Event::describe() const
-{
-    return d->describe();
 }
 
 } // namespace qaio

@@ -28,6 +28,7 @@
 */
 
 #include <qaio/base/qaioglobal.h>
+#include <qaio/highlevel/syncprimitive.h>
 #include <qaio/tasks/coro.h>
 
 #include <QtCore/QString>
@@ -44,14 +45,12 @@ struct EventState;
     \class qaio::Event
     asyncio.Event. See the file documentation above.
 */
-class QAIO_EXPORT Event
+class QAIO_EXPORT Event : public SyncPrimitive
 {
 public:
     /*! An event not set; \a name and the creation site show up in messages. */
     explicit Event(QString name = {}, SourceLocation where = SourceLocation::current());
     ~Event();
-    Event(const Event &) = delete;
-    Event &operator=(const Event &) = delete;
 
     /*! Returns once the flag is set (at once if it is). */
     Coro<void> wait();
@@ -60,15 +59,9 @@ public:
     /*! Clears the flag: later wait() calls suspend until the next set(). */
     void clear() noexcept;
     bool isSet() const noexcept;
-    /*! Tasks waiting now. */
-    qsizetype waiterCount() const noexcept;
-
-    QString name() const;
-    SourceLocation where() const;
-    /*! "<Event 'name' [set, waiters:2] created at file:line>", as asyncio's repr(). */
-    QString describe() const;
 
 private:
+    explicit Event(std::shared_ptr<detail::EventState> state);
     std::shared_ptr<detail::EventState> d;
 };
 

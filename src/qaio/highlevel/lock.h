@@ -32,6 +32,8 @@
 */
 
 #include <qaio/base/qaioglobal.h>
+#include <qaio/highlevel/syncprimitive.h>
+#include <qaio/highlevel/lockguard.h>
 #include <qaio/tasks/coro.h>
 
 #include <QtCore/QString>
@@ -40,50 +42,22 @@
 
 namespace qaio {
 
-class Lock;
+class Condition;
 
 namespace detail {
 struct LockState;
 }
 
 /*!
-    \class qaio::LockGuard
-    Holds a Lock acquired with Lock::scoped() and releases it when destroyed (or at
-    unlock()). Movable, not copyable.
-*/
-class QAIO_EXPORT LockGuard
-{
-public:
-    LockGuard() noexcept = default;
-    LockGuard(LockGuard &&other) noexcept;
-    LockGuard &operator=(LockGuard &&other) noexcept;
-    LockGuard(const LockGuard &) = delete;
-    LockGuard &operator=(const LockGuard &) = delete;
-    ~LockGuard();
-
-    /*! Releases the lock now (a no-op if this guard no longer holds it). */
-    void unlock() noexcept;
-    /*! Whether this guard still holds its lock. */
-    bool ownsLock() const noexcept { return m_state != nullptr; }
-
-private:
-    friend class Lock;
-    explicit LockGuard(std::shared_ptr<detail::LockState> state) noexcept : m_state(std::move(state)) {}
-    std::shared_ptr<detail::LockState> m_state;
-};
-
-/*!
     \class qaio::Lock
     asyncio.Lock. See the file documentation above.
 */
-class QAIO_EXPORT Lock
+class QAIO_EXPORT Lock : public SyncPrimitive
 {
 public:
     /*! A free lock; \a name and the creation site show up in messages and the inspector. */
     explicit Lock(QString name = {}, SourceLocation where = SourceLocation::current());
     ~Lock();
-    Lock(const Lock &) = delete;
-    Lock &operator=(const Lock &) = delete;
 
     /*! Takes the lock, waiting in line if it is held or others wait. */
     Coro<void> acquire();
@@ -94,15 +68,10 @@ public:
     void release();
     /*! Whether the lock is held. */
     bool locked() const noexcept;
-    /*! Tasks waiting to acquire (cancelled ones that have not left yet included). */
-    qsizetype waiterCount() const noexcept;
-
-    QString name() const;
-    SourceLocation where() const;
-    /*! "<Lock 'name' [locked, waiters:2] created at file:line>", as asyncio's repr(). */
-    QString describe() const;
 
 private:
+    explicit Lock(std::shared_ptr<detail::LockState> state);
+    friend class Condition;
     std::shared_ptr<detail::LockState> d;
 };
 

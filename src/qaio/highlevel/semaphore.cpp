@@ -3,52 +3,52 @@
 // lost to a cancellation.
 #include <qaio/highlevel/semaphore.h>
 
-#include <qaio/base/errors.h>
-#include <qaio/core/loopcore.h>
 #include <qaio/highlevel/detail/syncprimitive.h>
-#include <qaio/tasks/future.h>
 
-#include <algorithm>
-#include <list>
 #include <optional>
 
 namespace qaio {
 
 namespace detail {
 
-struct SemaphoreState
+struct SemaphoreState final : AcquirableState
 {
-    QString name;
-    SourceLocation where;
-    LoopBinding binding;
-    std::list<Future<void>> waiters; // in arrival order; each leaves the list itself
-    qsizetype value = 1;
-    std::optional<qsizetype> bound; // BoundedSemaphore's initial value
-
-    bool locked() const
+    SemaphoreState(qsizetype value, std::optional<qsizetype> bound, QString name, SourceLocation where)
+        : AcquirableState(std::move(name), where), value(value), bound(bound)
     {
-        return value == 0 ||
-               std::any_of(waiters.begin(), waiters.end(), [](const Future<void> &w) { return !w.cancelled(); });
+        if (value < 0)
+            throw ValueError("Semaphore initial value must be >= 0");
     }
+
+    bool locked() const { return value == 0 || hasLiveWaiter(waiters); }
+
     // asyncio's _wake_up_next(): the first waiter not woken yet gets a slot reserved.
     bool wakeUpNext()
     {
-        for (Future<void> &waiter : waiters) {
-            if (!waiter.done()) {
-                --value;
-                waiter.setResult();
-                return true;
-            }
-        }
-        return false;
+        if (!wakeFirstPending(waiters))
+            return false;
+        --value;
+        return true;
     }
-    QString describe() const
+
+    void release() override
+    {
+        if (bound && value >= *bound)
+            throw ValueError("BoundedSemaphore released too many times");
+        ++value;
+        wakeUpNext();
+    }
+
+    QString describe() const override
     {
         const QString state = (locked() ? QStringLiteral("locked") : QStringLiteral("unlocked")) +
                               QStringLiteral(", value:%1").arg(value);
         return describePrimitive(bound ? "BoundedSemaphore" : "Semaphore", name, state, qsizetype(waiters.size()),
                                  where);
     }
+
+    qsizetype value;
+    std::optional<qsizetype> bound; // BoundedSemaphore's initial value
 };
 
 namespace {
@@ -58,45 +58,36 @@ Coro<void> acquireSlot(std::shared_ptr<SemaphoreState> s)
         --s->value;
         co_return;
     }
-    Future<void> waiter = s->binding.loop([&s] { return s->describe(); }).createFuture<void>();
-    waiter.state()->label = "Semaphore.acquire";
-    const auto place = s->waiters.insert(s->waiters.end(), waiter);
     std::exception_ptr failure;
-    try {
-        co_await waiter;
-    } catch (...) {
-        failure = std::current_exception();
+    {
+        WaitingPlace place = s->joinLine("Semaphore.acquire");
+        failure = co_await place.waitForTurn();
+        // Woken (a slot reserved for us) but cancelled before running: give it back.
+        if (failure && place.woken())
+            ++s->value;
     }
-    s->waiters.erase(place);
-    // Woken (a slot reserved for us) but cancelled before running: give the slot back.
-    if (failure && waiter.done() && !waiter.cancelled())
-        ++s->value;
     // Newcomers may have queued behind us (FIFO): wake as many as there are free slots.
     while (s->value > 0 && s->wakeUpNext()) {
     }
     if (failure)
         std::rethrow_exception(failure);
 }
+
+Coro<LockGuard> acquireScoped(std::shared_ptr<SemaphoreState> s)
+{
+    co_await acquireSlot(s);
+    co_return LockGuard(std::move(s));
+}
 } // namespace
 
 } // namespace detail
 
 Semaphore::Semaphore(qsizetype value, QString name, SourceLocation where)
-    : Semaphore(value, -1, std::move(name), where)
+    : Semaphore(std::make_shared<detail::SemaphoreState>(value, std::nullopt, std::move(name), where))
 {
 }
 
-Semaphore::Semaphore(qsizetype value, qsizetype bound, QString name, SourceLocation where)
-    : d(std::make_shared<detail::SemaphoreState>())
-{
-    if (value < 0)
-        throw ValueError("Semaphore initial value must be >= 0");
-    d->value = value;
-    if (bound >= 0)
-        d->bound = bound;
-    d->name = std::move(name);
-    d->where = where;
-}
+Semaphore::Semaphore(std::shared_ptr<detail::SemaphoreState> state) : SyncPrimitive(state), d(std::move(state)) {}
 
 Semaphore::~Semaphore() = default;
 
@@ -105,12 +96,14 @@ Coro<void> Semaphore::acquire()
     return detail::acquireSlot(d);
 }
 
+Coro<LockGuard> Semaphore::scoped()
+{
+    return detail::acquireScoped(d);
+}
+
 void Semaphore::release()
 {
-    if (d->bound && d->value >= *d->bound)
-        throw ValueError("BoundedSemaphore released too many times");
-    ++d->value;
-    d->wakeUpNext();
+    d->release();
 }
 
 bool Semaphore::locked() const noexcept
@@ -123,28 +116,8 @@ qsizetype Semaphore::value() const noexcept
     return d->value;
 }
 
-qsizetype Semaphore::waiterCount() const noexcept
-{
-    return qsizetype(d->waiters.size());
-}
-
-QString Semaphore::name() const
-{
-    return d->name;
-}
-
-SourceLocation Semaphore::where() const
-{
-    return d->where;
-}
-
-QString Semaphore::describe() const
-{
-    return d->describe();
-}
-
 BoundedSemaphore::BoundedSemaphore(qsizetype value, QString name, SourceLocation where)
-    : Semaphore(value, value, std::move(name), where)
+    : Semaphore(std::make_shared<detail::SemaphoreState>(value, value, std::move(name), where))
 {
 }
 

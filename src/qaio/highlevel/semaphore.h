@@ -27,15 +27,15 @@
 
     qaio::Coro<QByteArray> fetch(QUrl url)
     {
-        co_await downloads.acquire();
-        QByteArray body = co_await get(url);   // (release on every path in real code)
-        downloads.release();
-        co_return body;
+        qaio::LockGuard slot = co_await downloads.scoped();   // given back on every path
+        co_return co_await get(url);
     }
     \endcode
 */
 
 #include <qaio/base/qaioglobal.h>
+#include <qaio/highlevel/lockguard.h>
+#include <qaio/highlevel/syncprimitive.h>
 #include <qaio/tasks/coro.h>
 
 #include <QtCore/QString>
@@ -52,33 +52,26 @@ struct SemaphoreState;
     \class qaio::Semaphore
     asyncio.Semaphore. See the file documentation above.
 */
-class QAIO_EXPORT Semaphore
+class QAIO_EXPORT Semaphore : public SyncPrimitive
 {
 public:
     /*! A semaphore with \a value free slots. Throws ValueError if \a value is negative. */
     explicit Semaphore(qsizetype value = 1, QString name = {}, SourceLocation where = SourceLocation::current());
     ~Semaphore();
-    Semaphore(const Semaphore &) = delete;
-    Semaphore &operator=(const Semaphore &) = delete;
 
     /*! Takes a slot, waiting in line if none is free or others wait. */
     Coro<void> acquire();
+    /*! acquire(), then a guard that gives the slot back when it goes out of scope. */
+    Coro<LockGuard> scoped();
     /*! Gives a slot back and wakes the first waiter. */
     void release();
     /*! Whether acquire() would wait now. */
     bool locked() const noexcept;
     /*! Free slots (asyncio's _value). */
     qsizetype value() const noexcept;
-    /*! Tasks waiting to acquire (cancelled ones that have not left yet included). */
-    qsizetype waiterCount() const noexcept;
-
-    QString name() const;
-    SourceLocation where() const;
-    /*! "<Semaphore 'name' [unlocked, value:3] created at file:line>". */
-    QString describe() const;
 
 protected:
-    Semaphore(qsizetype value, qsizetype bound, QString name, SourceLocation where);
+    explicit Semaphore(std::shared_ptr<detail::SemaphoreState> state);
 
 private:
     std::shared_ptr<detail::SemaphoreState> d;

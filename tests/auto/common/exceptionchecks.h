@@ -20,4 +20,17 @@ QString exceptionMessage(const std::exception_ptr &error)
     }
 }
 
+/*! Calls \a call; the message of the \a E it threw, "(nothing thrown)" if it returned,
+    empty if it threw something else. */
+template <class E, class F>
+QString messageOf(F &&call)
+{
+    try {
+        call();
+    } catch (...) {
+        return exceptionMessage<E>(std::current_exception());
+    }
+    return QStringLiteral("(nothing thrown)");
+}
+
 } // namespace qaiotest

@@ -18,17 +18,6 @@ qaio::Coro<void> takeSlot(qaio::Semaphore &semaphore, std::vector<int> &order, i
     co_await semaphore.acquire();
     order.push_back(id);
 }
-
-template <class F>
-QString valueErrorOf(F &&call)
-{
-    try {
-        call();
-    } catch (...) {
-        return qaiotest::exceptionMessage<qaio::ValueError>(std::current_exception());
-    }
-    return {};
-}
 } // namespace
 
 class tst_Semaphore : public LoopTestCase
@@ -36,6 +25,29 @@ class tst_Semaphore : public LoopTestCase
     Q_OBJECT
 
 private Q_SLOTS:
+    void scopedGuardGivesTheSlotBack()
+    {
+        auto &loop = guard->loop();
+        qaio::BoundedSemaphore pool(2, QStringLiteral("pool"));
+        auto useSlot = [&]() -> qaio::Coro<qsizetype> {
+            qaio::LockGuard slot = co_await pool.scoped();
+            co_return pool.value();
+        };
+        QCOMPARE(loop.runUntilComplete(useSlot()), 1);
+        QCOMPARE(pool.value(), 2); // given back when the guard went
+
+        // A guard cannot throw from its destructor: a failing release is logged instead.
+        auto releaseTwice = [&]() -> qaio::Coro<void> {
+            qaio::LockGuard slot = co_await pool.scoped();
+            pool.release(); // the slot is back already: the guard's release is one too many
+        };
+        QTest::ignoreMessage(QtWarningMsg,
+                             QRegularExpression(QStringLiteral("LockGuard: releasing <BoundedSemaphore 'pool' .* failed: "
+                                                               "qaio::ValueError: BoundedSemaphore released too many times")));
+        loop.runUntilComplete(releaseTwice());
+        QCOMPARE(pool.value(), 2);
+    }
+
     void countsSlots()
     {
         auto &loop = guard->loop();
@@ -57,8 +69,8 @@ private Q_SLOTS:
 
     void badValuesAreRefused()
     {
-        QCOMPARE(valueErrorOf([] { qaio::Semaphore s(-1); }), QStringLiteral("Semaphore initial value must be >= 0"));
-        QCOMPARE(valueErrorOf([] { qaio::BoundedSemaphore s(-1); }),
+        QCOMPARE(qaiotest::messageOf<qaio::ValueError>([] { qaio::Semaphore s(-1); }), QStringLiteral("Semaphore initial value must be >= 0"));
+        QCOMPARE(qaiotest::messageOf<qaio::ValueError>([] { qaio::BoundedSemaphore s(-1); }),
                  QStringLiteral("Semaphore initial value must be >= 0"));
         qaio::Semaphore none(0);
         QVERIFY(none.locked());
@@ -66,7 +78,7 @@ private Q_SLOTS:
         qaio::BoundedSemaphore bounded(2);
         loop.runUntilComplete(bounded.acquire());
         bounded.release();
-        QCOMPARE(valueErrorOf([&] { bounded.release(); }), QStringLiteral("BoundedSemaphore released too many times"));
+        QCOMPARE(qaiotest::messageOf<qaio::ValueError>([&] { bounded.release(); }), QStringLiteral("BoundedSemaphore released too many times"));
         QCOMPARE(bounded.value(), 2);
     }
 

@@ -1,9 +1,40 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/highlevel/detail/syncprimitive.h>
 
-#include <qaio/core/loopcore.h>
-
 namespace qaio::detail {
+
+PrimitiveState::~PrimitiveState() = default;
+AcquirableState::~AcquirableState() = default;
+
+bool wakeFirstPending(WaiterLine &line)
+{
+    for (Future<void> &waiter : line) {
+        if (!waiter.done()) {
+            waiter.setResult();
+            return true;
+        }
+    }
+    return false;
+}
+
+void wakePending(WaiterLine &line, qsizetype n)
+{
+    for (auto it = line.begin(); n > 0 && it != line.end(); ++it) {
+        if (!it->done()) {
+            it->setResult();
+            --n;
+        }
+    }
+}
+
+bool hasLiveWaiter(const WaiterLine &line)
+{
+    for (const Future<void> &waiter : line) {
+        if (!waiter.cancelled())
+            return true;
+    }
+    return false;
+}
 
 LoopCore *LoopBinding::bindRunning()
 {

@@ -1,0 +1,32 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#include <qaio/highlevel/syncprimitive.h>
+
+#include <qaio/highlevel/detail/syncprimitive.h>
+
+namespace qaio {
+
+SyncPrimitive::SyncPrimitive(std::shared_ptr<detail::PrimitiveState> state) noexcept : m_state(std::move(state)) {}
+
+SyncPrimitive::~SyncPrimitive() = default;
+
+QString SyncPrimitive::name() const
+{
+    return m_state->name;
+}
+
+SourceLocation SyncPrimitive::where() const
+{
+    return m_state->where;
+}
+
+qsizetype SyncPrimitive::waiterCount() const noexcept
+{
+    return m_state->waiterCount();
+}
+
+QString SyncPrimitive::describe() const
+{
+    return m_state->describe();
+}
+
+} // namespace qaio
