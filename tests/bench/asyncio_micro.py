@@ -9,14 +9,13 @@ the same operation counts and the same shapes as tests/bench/micro.cpp.
     python3 tests/bench/asyncio_micro.py [--repeat N] [--quick] [--cpu-time]
 """
 
-import argparse
 import asyncio
+import os
 import sys
-import time
 
-# The measuring clock: wall time, or with --cpu-time this thread's CPU time (as
-# qaio-bench --cpu-time), which leaves out the time other processes held the CPU.
-now = time.perf_counter_ns
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from asyncio_common import now, run_figures  # noqa: E402
+
 
 
 def call_soon(n):
@@ -99,24 +98,5 @@ FIGURES = [
 ]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=5, help="repetitions per figure (default 5)")
-    parser.add_argument("--quick", action="store_true", help="1/100 of the operations, one repetition")
-    parser.add_argument("--cpu-time", action="store_true", help="measure this thread's CPU time instead of wall time")
-    args = parser.parse_args()
-    global now
-    if args.cpu_time:
-        now = time.thread_time_ns
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
-    repeat = 1 if args.quick else args.repeat
-    for name, operations, measure in FIGURES:
-        n = max(operations // 100, 100) if args.quick else operations
-        best = min(measure(n) for _ in range(repeat))
-        print(f"{name} {best:.1f}", flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_figures(__doc__, FIGURES))

@@ -22,6 +22,7 @@ void printHelp(std::FILE *out)
 {
     std::fprintf(out,
                  "Usage: qaio-bench micro [--repeat N] [--quick] [--only NAME[,NAME...]] [--cpu-time] [--asyncio]\n"
+                 "       qaio-bench sync  [the options of micro]\n"
                  "       qaio-bench echo [--conns C] [--size S] [--count N] [--repeat R] [--only LIST]\n"
                  "       qaio-bench echo-server PORT [--unix PATH] [--impl qaio|ref|qt]\n"
                  "       qaio-bench idle [--conns C] [--active A] [--size S] [--count N] [--repeat R]\n"
@@ -56,6 +57,17 @@ void printHelp(std::FILE *out)
                  "                        (at most 2 repetitions: Qt's timer list makes it quadratic)\n"
                  "  call_soon_vs_qt_ratio     call_soon_ns / qt_invoke_queued_ns\n"
                  "  timer_cancel_vs_qt_ratio  timer_cancel_ns / qt_timer_cancel_ns\n"
+                 "\n"
+                 "sync    The synchronization primitives and queues, as micro (same options;\n"
+                 "        --asyncio runs tests/bench/asyncio_sync.py):\n"
+                 "  lock_ns               one task: 1,000,000 uncontended Lock acquire + release\n"
+                 "  event_handoff_ns      two tasks passing the turn with two Events; per hand-off\n"
+                 "                        (250,000 round trips, 500,000 hand-offs)\n"
+                 "  queue_pingpong_ns     two tasks passing an item with two Queues; per hand-off (idem)\n"
+                 "  queue_stream_ns       1,000,000 items, one producer to one consumer through\n"
+                 "                        a Queue(maxsize=100); per item\n"
+                 "  sleep0_ns             as in micro: the reference of the hand-off goals\n"
+                 "  event_handoff_vs_sleep0_ratio, queue_pingpong_vs_sleep0_ratio\n"
                  "\n"
                  "echo    (Linux) Three TCP echo servers, each in a child process pinned to CPU 0:\n"
                  "        a bare level-triggered epoll loop (ref, the reference), qaio's Protocol\n"
@@ -226,6 +238,9 @@ int main(int argc, char **argv)
             return 0;
         } else if (!std::strcmp(arg, "micro")) {
             micro = true;
+        } else if (!std::strcmp(arg, "sync")) {
+            micro = true;
+            options.suite = qaiobench::MicroOptions::Suite::Sync;
         } else if (!std::strcmp(arg, "--cpu-time")) {
             options.cpuTime = true;
         } else if (!std::strcmp(arg, "--asyncio")) {
@@ -244,16 +259,16 @@ int main(int argc, char **argv)
             if (++i >= argc)
                 return usageError("--only needs a list of figure names");
             options.only = QString::fromLocal8Bit(argv[i]).split(QLatin1Char(','), Qt::SkipEmptyParts);
-            const QStringList known = qaiobench::microFigureNames();
-            for (const QString &name : options.only) {
-                if (!known.contains(name))
-                    return usageError(qPrintable(QStringLiteral("--only: unknown figure '%1'").arg(name)));
-            }
         } else {
             return usageError(qPrintable(QStringLiteral("unknown argument '%1'").arg(QString::fromLocal8Bit(arg))));
         }
     }
     if (!micro)
-        return usageError("no benchmark given (micro, echo, echo-server or idle)");
+        return usageError("no benchmark given (micro, sync, echo, echo-server or idle)");
+    const QStringList known = qaiobench::microFigureNames(options.suite);
+    for (const QString &name : options.only) {
+        if (!known.contains(name))
+            return usageError(qPrintable(QStringLiteral("--only: unknown figure '%1'").arg(name)));
+    }
     return qaiobench::runMicro(options);
 }
