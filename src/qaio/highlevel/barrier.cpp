@@ -3,7 +3,7 @@
 #include <qaio/highlevel/barrier.h>
 
 #include <qaio/highlevel/condition.h>
-#include <qaio/highlevel/detail/syncprimitive.h>
+#include <qaio/highlevel/detail/primitivestate.h>
 
 namespace qaio {
 

@@ -2,7 +2,7 @@
 // asyncio.Event (Lib/asyncio/locks.py).
 #include <qaio/highlevel/event.h>
 
-#include <qaio/highlevel/detail/syncprimitive.h>
+#include <qaio/highlevel/detail/primitivestate.h>
 
 namespace qaio {
 

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/highlevel/lockguard.h>
 
-#include <qaio/highlevel/detail/syncprimitive.h>
+#include <qaio/highlevel/detail/primitivestate.h>
 
 #include <exception>
 

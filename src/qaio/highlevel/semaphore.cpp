@@ -3,7 +3,7 @@
 // lost to a cancellation.
 #include <qaio/highlevel/semaphore.h>
 
-#include <qaio/highlevel/detail/syncprimitive.h>
+#include <qaio/highlevel/detail/primitivestate.h>
 
 #include <optional>
 

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #pragma once
 
-#include <qaio/highlevel/detail/syncprimitive.h>
+#include <qaio/highlevel/detail/primitivestate.h>
 #include <qaio/tasks/coro.h>
 
 #include <memory>

@@ -4,7 +4,7 @@
 // Implementation of queue.h: the non-template core (lines of getters and putters,
 // unfinished tasks, shutdown) and the three storages.
 
-#include <qaio/highlevel/detail/syncprimitive.h>
+#include <qaio/highlevel/detail/primitivestate.h>
 #include <qaio/highlevel/event.h>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
-#include <qaio/highlevel/detail/syncprimitive.h>
+#include <qaio/highlevel/detail/primitivestate.h>
 
 namespace qaio::detail {
 
