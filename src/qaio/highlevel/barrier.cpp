@@ -107,7 +107,7 @@ Barrier::Barrier(qsizetype parties, QString name, SourceLocation where)
 {
 }
 
-Barrier::Barrier(std::shared_ptr<detail::BarrierState> state) : SyncPrimitive(state), d(std::move(state)) {}
+Barrier::Barrier(std::shared_ptr<detail::BarrierState> state) : SyncPrimitive(state.get()), d(std::move(state)) {}
 
 Barrier::~Barrier() = default;
 

@@ -19,11 +19,6 @@ bool ConcurrentStateBase::cancelled() const
     return m_status == Status::Cancelled;
 }
 
-bool ConcurrentStateBase::cancelledBeforeStart() const
-{
-    return cancelled();
-}
-
 bool ConcurrentStateBase::cancel()
 {
     {

@@ -79,7 +79,7 @@ Condition::Condition(Lock &lock, QString name, SourceLocation where)
 {
 }
 
-Condition::Condition(std::shared_ptr<detail::ConditionState> state) : SyncPrimitive(state), d(std::move(state)) {}
+Condition::Condition(std::shared_ptr<detail::ConditionState> state) : SyncPrimitive(state.get()), d(std::move(state)) {}
 
 Condition::~Condition() = default;
 

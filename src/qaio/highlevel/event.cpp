@@ -35,7 +35,7 @@ Coro<void> waitForEvent(std::shared_ptr<EventState> s)
 
 Event::Event(QString name, SourceLocation where) : Event(std::make_shared<detail::EventState>(std::move(name), where)) {}
 
-Event::Event(std::shared_ptr<detail::EventState> state) : SyncPrimitive(state), d(std::move(state)) {}
+Event::Event(std::shared_ptr<detail::EventState> state) : SyncPrimitive(state.get()), d(std::move(state)) {}
 
 Event::~Event() = default;
 

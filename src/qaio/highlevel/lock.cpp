@@ -53,7 +53,7 @@ Coro<void> acquireLock(std::shared_ptr<LockState> s)
 
 Lock::Lock(QString name, SourceLocation where) : Lock(std::make_shared<detail::LockState>(std::move(name), where)) {}
 
-Lock::Lock(std::shared_ptr<detail::LockState> state) : SyncPrimitive(state), d(std::move(state)) {}
+Lock::Lock(std::shared_ptr<detail::LockState> state) : SyncPrimitive(state.get()), d(std::move(state)) {}
 
 Lock::~Lock() = default;
 

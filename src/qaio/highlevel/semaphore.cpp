@@ -87,7 +87,7 @@ Semaphore::Semaphore(qsizetype value, QString name, SourceLocation where)
 {
 }
 
-Semaphore::Semaphore(std::shared_ptr<detail::SemaphoreState> state) : SyncPrimitive(state), d(std::move(state)) {}
+Semaphore::Semaphore(std::shared_ptr<detail::SemaphoreState> state) : SyncPrimitive(state.get()), d(std::move(state)) {}
 
 Semaphore::~Semaphore() = default;
 

@@ -5,8 +5,6 @@
 
 namespace qaio {
 
-SyncPrimitive::SyncPrimitive(std::shared_ptr<detail::PrimitiveState> state) noexcept : m_state(std::move(state)) {}
-
 SyncPrimitive::~SyncPrimitive() = default;
 
 QString SyncPrimitive::name() const

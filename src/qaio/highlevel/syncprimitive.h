@@ -22,8 +22,6 @@
 
 #include <QtCore/QString>
 
-#include <memory>
-
 namespace qaio {
 
 namespace detail {
@@ -50,11 +48,12 @@ public:
     QString describe() const;
 
 protected:
-    explicit SyncPrimitive(std::shared_ptr<detail::PrimitiveState> state) noexcept;
+    /*! \a state is owned by the derived class (its typed `d`), which outlives this base. */
+    explicit SyncPrimitive(const detail::PrimitiveState *state) noexcept : m_state(state) {}
     ~SyncPrimitive();
 
 private:
-    std::shared_ptr<detail::PrimitiveState> m_state;
+    const detail::PrimitiveState *m_state;
 };
 
 } // namespace qaio

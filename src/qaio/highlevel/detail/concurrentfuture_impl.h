@@ -36,8 +36,6 @@ public:
     /*! Cancels the attached task, if still running (loop thread). */
     void cancelTask();
     void fail(std::exception_ptr error);
-    /*! Whether cancel() came before the task started. */
-    bool cancelledBeforeStart() const;
 
 protected:
     /*! Completes the QFuture side as this state says (called once, outside the lock). */
@@ -182,7 +180,7 @@ struct StartForOtherThread
 private:
     void start(const std::shared_ptr<ConcurrentState<T>> &s)
     {
-        const bool cancelNow = s->cancelledBeforeStart() || s->promise().future().isCanceled();
+        const bool cancelNow = s->cancelled() || s->promise().future().isCanceled();
         Task<void> task = loop->createTask(runForOtherThread<T>(std::move(coro), s), QString(), where);
         if (!task.done())
             s->attach(*loop, task.state());

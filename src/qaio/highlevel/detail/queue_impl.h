@@ -162,7 +162,7 @@ BasicQueue<T, Storage>::BasicQueue(qsizetype maxsize, QString name, SourceLocati
 }
 
 template <class T, class Storage>
-BasicQueue<T, Storage>::BasicQueue(std::shared_ptr<State> state) : SyncPrimitive(state), d(std::move(state))
+BasicQueue<T, Storage>::BasicQueue(std::shared_ptr<State> state) : SyncPrimitive(state.get()), d(std::move(state))
 {
 }
 
