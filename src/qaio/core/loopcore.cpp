@@ -22,8 +22,6 @@ namespace detail {
 namespace {
 thread_local LoopCore *t_runningLoop = nullptr;
 LoopCore &(*g_policyLoopProvider)() = nullptr;
-// How long one Qt event may keep running ticks before Qt gets its turn again.
-constexpr Duration kBatchTimeSlice = std::chrono::milliseconds(2);
 // asyncio: purge cancelled timers once there are more than 100 and over half are cancelled.
 constexpr std::size_t kMinScheduledTimersForPurge = 100;
 } // namespace
@@ -167,9 +165,10 @@ void setPolicyLoopProvider(LoopCore &(*provider)())
 
 // ---- LoopCore -------------------------------------------------------------------------
 
-LoopCore::LoopCore(EventLoop *eventLoop)
+LoopCore::LoopCore(EventLoop *eventLoop, ReactorBackend reactor)
     : m_eventLoop(eventLoop), m_ownerTag(detail::currentThreadTag()), m_driver(std::make_unique<detail::LoopDriver>(this))
 {
+    m_reactor = detail::Reactor::create(this, reactor);
     m_inbox = std::make_shared<detail::ThreadsafeInbox>(m_driver.get(), detail::LoopDriver::inboxWakeEventType());
     m_inboxHasWork = m_inbox->hasWorkFlag();
     m_debug = qEnvironmentVariableIntValue("QAIO_DEBUG") != 0;
@@ -244,8 +243,9 @@ void LoopCore::closeCore()
     for (detail::HandleImpl *h : m_parked)
         h->deref();
     m_parked.clear();
-    // Open transports and servers close their descriptors (no callbacks) and drop the
-    // self-references that kept them alive.
+    // The reactor lets go of every descriptor at once, before the transports and servers
+    // close theirs (no callbacks) and drop the self-references that kept them alive.
+    m_reactor->shutDown();
     detail::LoopResource::closeAll(this);
     m_fdWatchers.clear();
     m_driver->timer.stop();
@@ -281,6 +281,7 @@ void LoopCore::runBatch()
     ++m_batchDepth;
     m_stepStampValid = false;
     const bool virtualClock = m_clock && m_clock->isVirtual();
+    // How long one Qt event may keep running ticks before Qt gets its turn again.
     const TimePoint sliceStart = steadyNow();
     for (unsigned ticks = 1;; ++ticks) {
         runTick();
@@ -289,7 +290,7 @@ void LoopCore::runBatch()
         const bool more = !m_ready.empty() || m_inbox->hasWork() || (virtualClock && hasReachableTimer());
         if (!more)
             break;
-        if ((ticks & 15) == 0 && steadyNow() - sliceStart > detail::kBatchTimeSlice)
+        if ((ticks & 15) == 0 && steadyNow() - sliceStart > detail::kDispatchTimeSlice)
             break;
     }
     m_stepStampValid = false;

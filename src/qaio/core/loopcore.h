@@ -27,6 +27,7 @@
 #include <qaio/base/clock.h>
 #include <qaio/base/qaioglobal.h>
 #include <qaio/core/handle.h>
+#include <qaio/core/reactor.h>
 #include <qaio/core/detail/ringqueue.h>
 #include <qaio/core/detail/timerheap.h>
 
@@ -65,6 +66,7 @@ class FdWatcher;
 class FutureStateBase;
 class LoopDriver;
 class LoopResource;
+class Reactor;
 class StreamTransport;
 class TaskStateBase;
 class ThreadsafeInbox;
@@ -201,6 +203,8 @@ public:
     /*! Stops watching \a fd for writing; returns whether a writer was registered.
         Throws RuntimeError if the fd belongs to an open transport. */
     bool removeWriter(qintptr fd);
+    /*! What the reactor (core/reactor.h) watches and has dispatched so far. */
+    ReactorStats reactorStats() const noexcept;
 
     // ---- Error handling -------------------------------------------------------------
     /*! Passes \a context to the exception handler; never throws. */
@@ -223,8 +227,9 @@ public:
 
 protected:
     /*! Binds the core to the calling thread; \a eventLoop is the object being built. Debug
-        mode is on if QAIO_DEBUG=1. */
-    explicit LoopCore(EventLoop *eventLoop);
+        mode is on if QAIO_DEBUG=1. Throws RuntimeError or OSError if \a reactor was asked
+        for explicitly and is not available. */
+    LoopCore(EventLoop *eventLoop, ReactorBackend reactor);
     virtual ~LoopCore();
 
     // asyncio's _check_closed() and _check_thread(): every scheduling call starts with them.
@@ -273,6 +278,7 @@ private:
     friend class detail::LoopResource;
     friend class detail::StreamTransport;
     friend class detail::FdWatcher;
+    friend class detail::Reactor;
     friend class detail::FutureStateBase;
     friend class detail::TaskStateBase;
     friend class Handle;
@@ -313,6 +319,7 @@ private:
     void timerCancelled(detail::HandleImpl *h) noexcept;
 
     detail::FdWatcher &watcherFor(qintptr fd, const char *operation);
+    void setWatcherCallback(qintptr fd, bool reader, std::function<void()> callback, const char *operation);
     bool removeWatcher(qintptr fd, bool reader);
     void requireNoTransport(qintptr fd, const char *operation) const;
     void claimTransportFd(qintptr fd, const BaseTransport *transport);
@@ -348,6 +355,7 @@ private:
     const std::atomic<bool> *m_inboxHasWork; // m_inbox's flag, readable without its type
     std::unique_ptr<detail::LoopDriver> m_driver;
     std::unordered_set<detail::HandleImpl *> m_parked;
+    std::unique_ptr<detail::Reactor> m_reactor; // before the watchers: they are destroyed first and tell it
     std::unordered_map<qintptr, std::unique_ptr<detail::FdWatcher>> m_fdWatchers;
     std::unordered_map<qintptr, const BaseTransport *> m_transportFds; // socket transports' descriptors
     detail::LoopResource *m_resources = nullptr;                        // open transports and servers

@@ -5,6 +5,7 @@
 #include <qaio/base/errors.h>
 
 #include <qaio/core/detail/fdwatcher_p.h>
+#include <qaio/core/detail/reactor_p.h>
 #include <qaio/core/transports.h>
 
 namespace qaio {
@@ -48,20 +49,38 @@ void LoopCore::releaseTransportFd(qintptr fd, const BaseTransport *transport) no
         m_transportFds.erase(it);
 }
 
-void LoopCore::addReader(qintptr fd, std::function<void()> callback)
+void LoopCore::setWatcherCallback(qintptr fd, bool reader, std::function<void()> callback, const char *operation)
 {
     if (!callback)
-        throw ValueError("addReader(): callback is empty");
-    requireNoTransport(fd, "addReader");
-    watcherFor(fd, "addReader").setReader(std::move(callback));
+        throw ValueError(QStringLiteral("%1(): callback is empty").arg(QLatin1String(operation)));
+    requireNoTransport(fd, operation);
+    detail::FdWatcher &watcher = watcherFor(fd, operation);
+    try {
+        if (reader)
+            watcher.setReader(std::move(callback));
+        else
+            watcher.setWriter(std::move(callback));
+    } catch (...) {
+        // The reactor refused the descriptor (closed: OSError): leave nothing behind.
+        if (watcher.isIdle() && !watcher.isDispatching())
+            m_fdWatchers.erase(fd);
+        throw;
+    }
+}
+
+void LoopCore::addReader(qintptr fd, std::function<void()> callback)
+{
+    setWatcherCallback(fd, true, std::move(callback), "addReader");
 }
 
 void LoopCore::addWriter(qintptr fd, std::function<void()> callback)
 {
-    if (!callback)
-        throw ValueError("addWriter(): callback is empty");
-    requireNoTransport(fd, "addWriter");
-    watcherFor(fd, "addWriter").setWriter(std::move(callback));
+    setWatcherCallback(fd, false, std::move(callback), "addWriter");
+}
+
+ReactorStats LoopCore::reactorStats() const noexcept
+{
+    return m_reactor->stats();
 }
 
 bool LoopCore::removeReader(qintptr fd)

@@ -9,7 +9,9 @@
 
 namespace qaio {
 
-EventLoop::EventLoop() : LoopCore(this) {}
+EventLoop::EventLoop() : LoopCore(this, ReactorBackend::Default) {}
+
+EventLoop::EventLoop(ReactorBackend reactor) : LoopCore(this, reactor) {}
 
 EventLoop::~EventLoop()
 {

@@ -87,8 +87,14 @@ struct ExecutorSlot
 class QAIO_EXPORT EventLoop : public LoopCore
 {
 public:
-    /*! Creates a loop owned by the calling thread. Debug mode is on if QAIO_DEBUG=1. */
+    /*! Creates a loop owned by the calling thread. Debug mode is on if QAIO_DEBUG=1.
+        Descriptors are watched by the platform's fastest reactor (epoll on Linux), or the
+        one the environment variable QAIO_REACTOR names (core/reactor.h). */
     EventLoop();
+    /*! Creates a loop watching descriptors with \a reactor (ReactorBackend::Qt: one
+        QSocketNotifier per descriptor, as on Windows). Throws RuntimeError if \a reactor
+        does not exist on this platform, OSError if the kernel refuses to create its set. */
+    explicit EventLoop(ReactorBackend reactor);
     /*! Closes the loop. Tasks still pending are reported ("Task was destroyed but it is
         pending!") and their coroutine frames destroyed. */
     ~EventLoop();

@@ -54,6 +54,8 @@ void closeSocket(NativeSocket fd) noexcept;
 NativeSocket duplicateSocket(NativeSocket fd, int &error) noexcept;
 int setNonBlocking(NativeSocket fd, bool nonBlocking) noexcept;
 bool isNonBlocking(NativeSocket fd) noexcept;
+/*! 0 if \a fd is an open descriptor, else the error (EBADF). */
+int checkDescriptor(NativeSocket fd) noexcept;
 /*! Reads type, family and protocol of an existing socket. */
 int describeSocket(NativeSocket fd, SocketType &type, AddressFamily &family, int &protocol) noexcept;
 

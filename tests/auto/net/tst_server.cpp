@@ -375,9 +375,12 @@ private Q_SLOTS:
         auto server = loop.runUntilComplete(loop.createServer([] { return std::make_unique<TraceProtocol>(); }, {"127.0.0.1"}, 0));
         std::weak_ptr<qaio::Server> weak = server;
         server.reset();
+        // Closing the loop also closes its kernel readiness set (epoll), as asyncio's
+        // close() closes its selector.
+        const int reactorFds = loop.reactorStats().backend == qaio::ReactorBackend::Qt ? 0 : 1;
         loop.close();
         QVERIFY(weak.expired());
-        QCOMPARE(LoopGuard::openFdCount(), fds);
+        QCOMPARE(LoopGuard::openFdCount(), fds - reactorFds);
     }
 
     void serverOnGivenSocket()

@@ -3,74 +3,83 @@
 
 #include <qaio/core/loopcore.h>
 
-#include <QtCore/QEvent>
-
 namespace qaio::detail {
-
-// Intercepts the activation event itself instead of connecting to activated(): one
-// virtual call per readiness event instead of a signal emission.
-class FdWatcher::Notifier final : public QSocketNotifier
-{
-public:
-    Notifier(FdWatcher *owner, Type type)
-        : QSocketNotifier(owner->m_fd, type), m_owner(owner), m_direction(type == Read ? &owner->m_read : &owner->m_write)
-    {
-    }
-
-protected:
-    bool event(QEvent *e) override
-    {
-        if (e->type() == QEvent::SockAct) {
-            // The direction is known here: QSocketNotifier::type() is an out-of-line call.
-            m_owner->dispatch(*m_direction);
-            return true;
-        }
-        return QSocketNotifier::event(e);
-    }
-
-private:
-    FdWatcher *m_owner;
-    Direction *m_direction;
-};
 
 FdWatcher::FdWatcher(LoopCore *loop, qintptr fd) : m_loop(loop), m_fd(fd) {}
 
-FdWatcher::~FdWatcher() = default;
-
-void FdWatcher::set(Direction &d, QSocketNotifier::Type type, Callback callback)
+FdWatcher::~FdWatcher()
 {
-    if (d.dispatching)
+    if (m_slot.watched || m_slot.notifiers)
+        m_loop->m_reactor->forget(*this);
+}
+
+void FdWatcher::set(Direction &d, Callback callback)
+{
+    // Replacing a callback re-checks the registration with the kernel: the descriptor
+    // number may belong to a new file since the first one was registered.
+    const bool replacing = d.registered();
+    if (d.dispatching) {
+        std::optional<Callback> previous = std::move(d.next);
         d.next = std::move(callback);
-    else
+        try {
+            updateInterest(replacing);
+        } catch (...) {
+            d.next = std::move(previous);
+            throw;
+        }
+    } else {
+        Callback previous = std::move(d.current);
         d.current = std::move(callback);
-    if (!d.notifier)
-        d.notifier = std::make_unique<Notifier>(this, type);
-    else if (!d.notifier->isEnabled())
-        d.notifier->setEnabled(true);
+        try {
+            updateInterest(replacing);
+        } catch (...) {
+            d.current = std::move(previous);
+            throw;
+        }
+    }
 }
 
 bool FdWatcher::clear(Direction &d)
 {
     if (!d.registered())
         return false;
-    d.notifier->setEnabled(false);
     if (d.dispatching)
         d.next = Callback();
     else
         d.current = nullptr;
+    updateInterest();
     return true;
 }
 
-void FdWatcher::dispatch(Direction &d)
+void FdWatcher::updateInterest(bool revalidate)
+{
+    const unsigned wanted = interest();
+    if (wanted != m_slot.watched || (revalidate && wanted))
+        m_loop->m_reactor->watch(*this, wanted, revalidate);
+}
+
+void FdWatcher::dispatch(unsigned ready)
+{
+    // asyncio's order (_process_events): the reader's callback before the writer's.
+    if (ready & sys::Readable)
+        run(m_read);
+    if (ready & sys::Writable)
+        run(m_write);
+    dropIfIdle();
+}
+
+void FdWatcher::run(Direction &d)
 {
     if (!d.registered())
         return;
     if (d.dispatching) {
         // A nested Qt loop opened by the running callback (QDialog::exec()) reports the
         // descriptor again: it stays ready until that callback returns and consumes it, so
-        // the level-triggered notifier would fire on every pass of the nested loop.
-        d.notifier->setEnabled(false);
-        d.mutedWhileDispatching = true;
+        // a level-triggered back-end would report it on every pass of the nested loop.
+        if (!d.muted) {
+            d.muted = true;
+            updateInterest();
+        }
         return;
     }
     d.dispatching = true;
@@ -80,21 +89,33 @@ void FdWatcher::dispatch(Direction &d)
         d.current = std::move(*d.next);
         d.next.reset();
     }
-    if (d.mutedWhileDispatching) {
-        d.mutedWhileDispatching = false;
-        if (d.registered() && !d.notifier->isEnabled())
-            d.notifier->setEnabled(true);
+    if (d.muted) {
+        d.muted = false;
+        try {
+            updateInterest();
+        } catch (...) {
+            // The callback closed the descriptor without removing itself.
+            LoopError error;
+            error.message = QStringLiteral("File descriptor %1 can no longer be watched").arg(m_fd);
+            error.exception = std::current_exception();
+            error.socket = m_fd;
+            m_loop->reportLoopError(error);
+        }
     }
+}
+
+void FdWatcher::dropIfIdle()
+{
     // A callback that removed the last registration could not drop this watcher while it
     // ran (removeWatcher() keeps a dispatching one); drop it now, or it would stay in the
-    // loop's map for good. This deletes `this` and the notifier whose event() called us:
-    // nothing touches either after the return, and Qt's dispatchers allow a notifier to be
-    // unregistered while they deliver its activation.
-    if (isIdle() && !isDispatching() && !m_loop->isClosed()) {
-        const auto it = m_loop->m_fdWatchers.find(m_fd);
-        if (it != m_loop->m_fdWatchers.end() && it->second.get() == this)
-            m_loop->m_fdWatchers.erase(it);
-    }
+    // loop's map for good. This deletes `this` (and, with Qt's back-end, the notifier whose
+    // event() called dispatch(): nothing touches either after the return, and Qt's
+    // dispatchers allow a notifier to be unregistered while they deliver its activation).
+    if (!isIdle() || isDispatching() || m_loop->isClosed())
+        return;
+    const auto it = m_loop->m_fdWatchers.find(m_fd);
+    if (it != m_loop->m_fdWatchers.end() && it->second.get() == this)
+        m_loop->m_fdWatchers.erase(it);
 }
 
 } // namespace qaio::detail

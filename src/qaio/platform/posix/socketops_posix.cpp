@@ -223,6 +223,11 @@ int setNonBlocking(NativeSocket fd, bool nonBlocking) noexcept
     return 0;
 }
 
+int checkDescriptor(NativeSocket fd) noexcept
+{
+    return ::fcntl(int(fd), F_GETFD) < 0 ? errno : 0;
+}
+
 bool isNonBlocking(NativeSocket fd) noexcept
 {
     const int flags = ::fcntl(int(fd), F_GETFL);
