@@ -11,6 +11,7 @@
 #include <qaio/core/executor.h>
 #include <qaio/core/handle.h>
 #include <qaio/core/protocols.h>
+#include <qaio/core/reactor.h>
 #include <qaio/core/transports.h>
 #include <qaio/highlevel/ascompleted.h>
 #include <qaio/highlevel/asyncgenerator.h>

@@ -3,7 +3,7 @@
 """Smoke runs of qaio-bench's socket subcommands, with tiny counts: each must run, exit 0
 and print its figures. Never a timing check: the figures of such short runs mean nothing.
 
-usage: bench_smoke.py echo|echo-server|idle PATH/TO/qaio-bench
+usage: bench_smoke.py echo|echo-server|idle|fdstorm PATH/TO/qaio-bench
 """
 import os
 import re
@@ -95,11 +95,20 @@ def smoke_idle(bench):
         sys.exit("the server did not hold the 600 connections")
 
 
+def smoke_fdstorm(bench):
+    out = run(bench, "fdstorm", "--fds", "200", "--rounds", "2", "--repeat", "1")
+    names = ["fdstorm_qt_ns_per_event"]
+    if sys.platform.startswith("linux"):
+        names += ["fdstorm_epoll_ns_per_event", "fdstorm_qt_vs_epoll_ratio"]
+    expect_figures(out, names)
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     what, bench = sys.argv[1], sys.argv[2]
-    {"echo": smoke_echo, "echo-server": smoke_echo_server, "idle": smoke_idle}[what](bench)
+    {"echo": smoke_echo, "echo-server": smoke_echo_server, "idle": smoke_idle,
+     "fdstorm": smoke_fdstorm}[what](bench)
     print(f"{what}: ok")
 
 

@@ -1,6 +1,10 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include "benchprocess.h"
 
+#include <qaio/qaio.h>
+
+#include <QtCore/QAbstractEventDispatcher>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -52,6 +56,14 @@ std::string formatSize(std::size_t bytes)
     if (bytes >= 1024 && bytes % 1024 == 0)
         return std::to_string(bytes / 1024) + "KiB";
     return std::to_string(bytes) + "B";
+}
+
+std::string describeDispatch()
+{
+    const QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
+    qaio::EventLoop probe; // the same environment (QAIO_REACTOR) as the servers it starts
+    return std::string("Qt dispatcher ") + (dispatcher ? dispatcher->metaObject()->className() : "(none)") +
+           ", qaio reactor " + qaio::reactorBackendName(probe.reactorStats().backend);
 }
 
 #ifdef __linux__

@@ -17,6 +17,10 @@ std::optional<std::size_t> parseSize(const char *text);
 /*! "1KiB" for 1024, "100KiB", "1000B": the form parseSize() reads. */
 std::string formatSize(std::size_t bytes);
 
+/*! "Qt dispatcher QEventDispatcherGlib, qaio reactor epoll": what a qaio server started
+    from this process with the same environment dispatches with. */
+std::string describeDispatch();
+
 #ifdef __linux__
 
 /*! Pins the calling thread (and the threads it starts later) to \a cpu. Returns false

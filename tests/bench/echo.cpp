@@ -8,7 +8,6 @@
 #include "benchprocess.h"
 #include "loadclient.h"
 
-#include <QtCore/QAbstractEventDispatcher>
 #include <QtCore/QCoreApplication>
 
 #include <algorithm>
@@ -60,10 +59,9 @@ int runEcho(const EchoOptions &options)
     if (!pinToCpu(1))
         std::fprintf(stderr, "note: could not pin the load client to CPU 1; running unpinned\n");
     raiseFileLimit(options.conns + 64);
-    const QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
-    std::fprintf(stderr, "note: echo conns=%zu size=%s count=%llu repeat=%d, Qt dispatcher %s\n", options.conns,
+    std::fprintf(stderr, "note: echo conns=%zu size=%s count=%llu repeat=%d, %s\n", options.conns,
                  formatSize(options.size).c_str(), (unsigned long long)options.count, options.repeat,
-                 dispatcher ? dispatcher->metaObject()->className() : "(none)");
+                 describeDispatch().c_str());
     Server servers[] = {{"ref", options.ref}, {"qaio", options.qaio}, {"qt", options.qt}};
     try {
         // Interleaved, so that a slow phase of the machine spreads over all three.

@@ -9,7 +9,6 @@
 #include "benchprocess.h"
 #include "loadclient.h"
 
-#include <QtCore/QAbstractEventDispatcher>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QList>
 
@@ -72,10 +71,9 @@ int runIdle(const IdleOptions &options)
                      (unsigned long long)limit, options.conns, options.conns + 64);
         return 1;
     }
-    const QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
-    std::fprintf(stderr, "note: idle conns=%zu active=%zu size=%s count=%llu repeat=%d, Qt dispatcher %s\n",
+    std::fprintf(stderr, "note: idle conns=%zu active=%zu size=%s count=%llu repeat=%d, %s\n",
                  options.conns, options.active, formatSize(options.size).c_str(), (unsigned long long)options.count,
-                 options.repeat, dispatcher ? dispatcher->metaObject()->className() : "(none)");
+                 options.repeat, describeDispatch().c_str());
     std::vector<int> crowd;
     std::vector<int> alone;
     try {

@@ -4,6 +4,7 @@
 #include "benchprocess.h"
 #include "echo.h"
 #include "echoserver.h"
+#include "fdstorm.h"
 #include "idle.h"
 #include "micro.h"
 
@@ -26,6 +27,7 @@ void printHelp(std::FILE *out)
                  "       qaio-bench echo [--conns C] [--size S] [--count N] [--repeat R] [--only LIST]\n"
                  "       qaio-bench echo-server PORT [--unix PATH] [--impl qaio|ref|qt]\n"
                  "       qaio-bench idle [--conns C] [--active A] [--size S] [--count N] [--repeat R]\n"
+                 "       qaio-bench fdstorm [--fds N] [--rounds R] [--repeat R]\n"
                  "       qaio-bench --help\n"
                  "\n"
                  "micro   Measures the loop's hot paths and prints one line per figure,\n"
@@ -93,7 +95,15 @@ void printHelp(std::FILE *out)
                  "        hard limit): heap bytes per connection (mallinfo2 in-use delta) and\n"
                  "        RSS bytes per connection, then its CPU time per round trip on A\n"
                  "        (default 10) of them against A connections alone, and the ratio.\n"
-                 "  --active A, --size S (default 1KiB), --count N (default 5000), --repeat R (default 3)\n");
+                 "  --active A, --size S (default 1KiB), --count N (default 5000), --repeat R (default 3)\n"
+                 "        The qaio servers use the reactor QAIO_REACTOR names (qt, epoll; default:\n"
+                 "        the platform's fastest), echo and idle print which in their note line.\n"
+                 "\n"
+                 "fdstorm (Linux) N watched descriptors (both ends of N/2 socket pairs), each made\n"
+                 "        readable and drained once per round, in one process, for each reactor:\n"
+                 "        fdstorm_qt_ns_per_event, fdstorm_epoll_ns_per_event (wall time of the\n"
+                 "        loop's dispatch per event, read() included; best of R) and their ratio.\n"
+                 "  --fds N (default 10000), --rounds R (default 20), --repeat R (default 3)\n");
 }
 
 int usageError(const char *message)
@@ -218,6 +228,32 @@ int mainLoadBench(int argc, char **argv, bool idle)
     return idle ? qaiobench::runIdle(idleOptions) : qaiobench::runEcho(echo);
 }
 
+int mainFdStorm(int argc, char **argv)
+{
+    qaiobench::FdStormOptions options;
+    for (int i = 2; i < argc; i += 2) { // every option takes a value
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : nullptr;
+        std::uint64_t n = 0;
+        if (!std::strcmp(arg, "--fds")) {
+            if (!parseCount(value, 2, 1000000, n))
+                return usageError("--fds: expected a number from 2 to 1000000");
+            options.fds = std::size_t(n);
+        } else if (!std::strcmp(arg, "--rounds")) {
+            if (!parseCount(value, 1, 100000, n))
+                return usageError("--rounds: expected a number from 1 to 100000");
+            options.rounds = int(n);
+        } else if (!std::strcmp(arg, "--repeat")) {
+            if (!parseCount(value, 1, 1000, n))
+                return usageError("--repeat: expected a number from 1 to 1000");
+            options.repeat = int(n);
+        } else {
+            return usageError(qPrintable(QStringLiteral("unknown argument '%1'").arg(QString::fromLocal8Bit(arg))));
+        }
+    }
+    return qaiobench::runFdStorm(options);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -229,6 +265,8 @@ int main(int argc, char **argv)
         return mainLoadBench(argc, argv, false);
     if (argc >= 2 && !std::strcmp(argv[1], "idle"))
         return mainLoadBench(argc, argv, true);
+    if (argc >= 2 && !std::strcmp(argv[1], "fdstorm"))
+        return mainFdStorm(argc, argv);
     qaiobench::MicroOptions options;
     bool micro = false;
     for (int i = 1; i < argc; ++i) {

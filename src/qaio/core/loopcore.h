@@ -324,6 +324,7 @@ private:
     void requireNoTransport(qintptr fd, const char *operation) const;
     void claimTransportFd(qintptr fd, const BaseTransport *transport);
     void releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept;
+    /*! Runs a readiness callback, reporting what it throws; inside a reactor batch. */
     void runIoCallback(const std::function<void()> &callback) noexcept;
 
     // A task step times itself with one clock read instead of two: the end of a step is

@@ -10,10 +10,6 @@
 
 namespace qaio {
 
-namespace detail {
-LoopCore *&runningLoopSlot() noexcept; // loopcore.cpp
-}
-
 detail::FdWatcher &LoopCore::watcherFor(qintptr fd, const char *operation)
 {
     if (fd < 0)
@@ -113,11 +109,8 @@ bool LoopCore::removeWatcher(qintptr fd, bool reader)
 
 void LoopCore::runIoCallback(const std::function<void()> &callback) noexcept
 {
-    // One thread-local lookup per readiness event, not two: from a shared library each
-    // costs a __tls_get_addr() call on the transports' hot path.
-    LoopCore *&running = detail::runningLoopSlot();
-    LoopCore *previous = std::exchange(running, this);
-    ++m_batchDepth;
+    // The reactor dispatches inside a batch (Reactor::beginBatch()): the running loop is
+    // set and the after-batch work is done once for all its events.
     try {
         callback();
     } catch (...) {
@@ -126,10 +119,6 @@ void LoopCore::runIoCallback(const std::function<void()> &callback) noexcept
         error.exception = std::current_exception();
         reportLoopError(error);
     }
-    --m_batchDepth;
-    running = previous;
-    if (m_batchDepth == 0)
-        afterBatch();
 }
 
 } // namespace qaio

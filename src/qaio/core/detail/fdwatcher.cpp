@@ -65,7 +65,8 @@ void FdWatcher::dispatch(unsigned ready)
         run(m_read);
     if (ready & sys::Writable)
         run(m_write);
-    dropIfIdle();
+    if (isIdle())
+        dropIfIdle();
 }
 
 void FdWatcher::run(Direction &d)

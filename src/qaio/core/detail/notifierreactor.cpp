@@ -17,9 +17,9 @@ namespace {
 class DirectionNotifier final : public QSocketNotifier
 {
 public:
-    DirectionNotifier(FdWatcher *watcher, unsigned bit, std::uint64_t *events)
+    DirectionNotifier(FdWatcher *watcher, unsigned bit, NotifierReactor *reactor)
         : QSocketNotifier(watcher->fd(), bit == sys::Readable ? Read : Write), m_watcher(watcher), m_bit(bit),
-          m_events(events)
+          m_reactor(reactor)
     {
     }
 
@@ -27,8 +27,7 @@ protected:
     bool event(QEvent *e) override
     {
         if (e->type() == QEvent::SockAct) {
-            ++*m_events;
-            m_watcher->dispatch(m_bit); // may delete this notifier
+            m_reactor->dispatch(*m_watcher, m_bit); // may delete this notifier
             return true;
         }
         return QSocketNotifier::event(e);
@@ -37,7 +36,7 @@ protected:
 private:
     FdWatcher *m_watcher;
     unsigned m_bit;
-    std::uint64_t *m_events;
+    NotifierReactor *m_reactor;
 };
 
 } // namespace
@@ -71,7 +70,7 @@ void NotifierReactor::watch(FdWatcher &watcher, unsigned interest, bool revalida
         const bool on = interest & bit;
         if (!notifier) {
             if (on) {
-                notifier = std::make_unique<DirectionNotifier>(&watcher, bit, &m_events);
+                notifier = std::make_unique<DirectionNotifier>(&watcher, bit, this);
                 ++m_changes;
             }
         } else if (notifier->isEnabled() != on) {
@@ -86,6 +85,14 @@ void NotifierReactor::watch(FdWatcher &watcher, unsigned interest, bool revalida
         ++m_watched;
     else if (before && !interest)
         --m_watched;
+}
+
+void NotifierReactor::dispatch(FdWatcher &watcher, unsigned ready) noexcept
+{
+    ++m_events;
+    LoopCore *const previous = beginBatch();
+    watcher.dispatch(ready);
+    endBatch(previous);
 }
 
 void NotifierReactor::forget(FdWatcher &watcher) noexcept

@@ -22,9 +22,10 @@ public:
     void forget(FdWatcher &watcher) noexcept override;
     void shutDown() noexcept override;
     ReactorStats stats() const noexcept override;
+    /*! One notifier's activation: one event, dispatched as a batch of the loop. */
+    void dispatch(FdWatcher &watcher, unsigned ready) noexcept;
 
 private:
-    friend struct FdNotifiers;
     std::size_t m_watched = 0;
     std::uint64_t m_events = 0;
     std::uint64_t m_changes = 0;

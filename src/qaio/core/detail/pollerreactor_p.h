@@ -17,7 +17,7 @@ namespace qaio::detail {
     descriptor sits in one level-triggered kernel set (sys::ReadinessPoller), and ONE
     QSocketNotifier watches the set's descriptor. On activation it takes the ready
     descriptors without blocking, a fixed-size batch at a time, and dispatches them; a full
-    batch is followed by another within kDispatchTimeSlice, then Qt gets its turn (the set
+    batch is followed by more for up to kDispatchTimeSlice, then Qt gets its turn (the set
     stays readable, so Qt activates it again).
 
     Each registration carries a token, a generation number above the descriptor number: an
