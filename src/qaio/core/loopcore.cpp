@@ -168,10 +168,13 @@ void setPolicyLoopProvider(LoopCore &(*provider)())
 LoopCore::LoopCore(EventLoop *eventLoop, ReactorBackend reactor)
     : m_eventLoop(eventLoop), m_ownerTag(detail::currentThreadTag()), m_driver(std::make_unique<detail::LoopDriver>(this))
 {
-    m_reactor = detail::Reactor::create(this, reactor);
+
     m_inbox = std::make_shared<detail::ThreadsafeInbox>(m_driver.get(), detail::LoopDriver::inboxWakeEventType());
     m_inboxHasWork = m_inbox->hasWorkFlag();
     m_debug = qEnvironmentVariableIntValue("QAIO_DEBUG") != 0;
+    m_reactor = detail::Reactor::create(this, reactor);
+    if (m_debug)
+        qCDebug(lcQaioDebug, "event loop created, reactor %s", reactorBackendName(m_reactor->stats().backend));
 }
 
 LoopCore::~LoopCore()
