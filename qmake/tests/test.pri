@@ -7,8 +7,10 @@ TARGET = $$replace(TARGET, \\.cpp$, )
 QT += testlib concurrent
 CONFIG += testcase console
 INCLUDEPATH += $$QAIO_ROOT/tests/auto/common
-SOURCES += $$TEST_SOURCE $$QAIO_ROOT/tests/auto/common/loopguard.cpp $$QAIO_ROOT/tests/auto/common/looptestcase.cpp
-HEADERS += $$QAIO_ROOT/tests/auto/common/loopguard.h $$QAIO_ROOT/tests/auto/common/looptestcase.h
+SOURCES += $$TEST_SOURCE
+# The shared helpers, built once by testsupport.pro (listed before qaio: it uses qaio).
+LIBS = -L$$QAIO_BUILD_ROOT/lib -lqaio_testsupport $$LIBS
+unix: PRE_TARGETDEPS += $$QAIO_BUILD_ROOT/lib/libqaio_testsupport.a
 # A test that needs Qt resources has a tst_<name>.qrc next to it (CMake: tst_<name>.extra.cmake).
 TEST_RESOURCES = $$replace(TEST_SOURCE, \\.cpp$, .qrc)
 exists($$TEST_RESOURCES): RESOURCES += $$TEST_RESOURCES

@@ -10,6 +10,7 @@
 #include <QtCore/QtGlobal>
 
 #include <cstdint>
+#include <utility>
 
 namespace qaio::detail::sys {
 
@@ -44,6 +45,12 @@ public:
     int open() noexcept;
     /*! Closes the set (in a forked child: only the child's reference to it). */
     void close() noexcept;
+    /*! Exchanges the sets of this poller and \a other. */
+    void swap(ReadinessPoller &other) noexcept
+    {
+        std::swap(m_handle, other.m_handle);
+        std::swap(m_forkGeneration, other.m_forkGeneration);
+    }
     /*! The descriptor that is readable while some watched descriptor is ready. */
     qintptr handle() const noexcept { return m_handle; }
 

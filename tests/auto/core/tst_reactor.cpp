@@ -15,6 +15,7 @@
 
 #include <qaio/qaio.h>
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QTemporaryFile>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
@@ -316,6 +317,62 @@ private Q_SLOTS:
         QVERIFY2(lines <= 1, qPrintable(QStringLiteral("%1 warnings").arg(lines)));
         if (kernelSet())
             QCOMPARE(capture.count(QtWarningMsg, QStringLiteral("was closed while the event loop watched it")), 1);
+    }
+
+    void closedWhileADuplicateKeepsItsFileOpenDoesNotSpin()
+    {
+        // epoll tracks files: closing a watched descriptor whose file lives on in a
+        // duplicate leaves a registration that no number can remove any more. Once that
+        // file is readable, a level-triggered set would wake the loop forever.
+        auto &loop = guard->loop();
+        qaiotest::MessageCapture capture;
+        RawPair pair;
+        const int duplicate = ::dup(pair.fd[0]);
+        QVERIFY(duplicate >= 0);
+        const int number = pair.fd[0];
+        int calls = 0;
+        loop.addReader(number, [&] { ++calls; });
+        pair.closeEnd(0);
+        QVERIFY(loop.removeReader(number));
+        pair.send(1); // the file behind the duplicate is readable from now on
+        const std::uint64_t before = loop.reactorStats().wakeups;
+        for (int i = 0; i < 10; ++i)
+            QCoreApplication::processEvents();
+        QVERIFY2(loop.reactorStats().wakeups - before <= 1,
+                 qPrintable(QStringLiteral("%1 wake-ups").arg(loop.reactorStats().wakeups - before)));
+        QCOMPARE(calls, 0);
+        if (kernelSet())
+            QCOMPARE(capture.count(QtWarningMsg, QStringLiteral("rebuilt the set")), 1);
+        ::close(duplicate);
+    }
+
+    void replacingTheCallbackOfAReusedNumberWatchesTheNewFile()
+    {
+        // The first socket is closed without removeReader(); a new one gets its number and
+        // addReader() replaces the callback: the new file must be the one watched.
+        auto &loop = guard->loop();
+        qaiotest::MessageCapture capture;
+        RawPair first;
+        const int number = first.fd[0];
+        int oldCalls = 0;
+        int newCalls = 0;
+        loop.addReader(number, [&] { ++oldCalls; });
+        first.closeEnd(0);
+        RawPair second; // usually gets the freed number by itself
+        const bool duplicated = second.fd[0] != number;
+        if (duplicated)
+            QVERIFY(::dup3(second.fd[0], number, O_CLOEXEC) == number);
+        loop.addReader(number, [&] {
+            ++newCalls;
+            loop.removeReader(number);
+            loop.stop();
+        });
+        second.send(1);
+        loop.runForever();
+        QCOMPARE(newCalls, 1);
+        QCOMPARE(oldCalls, 0);
+        if (duplicated)
+            ::close(number);
     }
 
     void watchingAClosedDescriptorThrows()

@@ -8,6 +8,7 @@
 #include <QtCore/QEvent>
 #include <QtCore/QLoggingCategory>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -96,6 +97,7 @@ void PollerReactor::watch(FdWatcher &watcher, unsigned interest, bool revalidate
     if (before && (error == ENOENT || error == EBADF)) {
         // Closed while watched (the set dropped it), its number maybe reused since.
         warnClosedBehindBack(fd);
+        rememberOrphan(token);
         record(watcher, 0, 0);
         if (interest)
             watch(watcher, interest); // registers whatever the number is now, or throws
@@ -111,7 +113,48 @@ void PollerReactor::watch(FdWatcher &watcher, unsigned interest, bool revalidate
     if (growing || revalidate)
         throwOSError(error, QStringLiteral("cannot watch file descriptor %1").arg(fd));
     qCWarning(lcQaio, "could not stop watching file descriptor %lld: %s", qlonglong(fd), strerror(error));
+    rememberOrphan(token);
     record(watcher, 0, 0);
+}
+
+void PollerReactor::rememberOrphan(std::uint64_t token)
+{
+    // Bounded: a program that keeps closing watched descriptors is warned each time; the
+    // oldest orphans are the likeliest to be gone with their files.
+    constexpr std::size_t kMaxOrphans = 64;
+    if (m_orphans.size() == kMaxOrphans)
+        m_orphans.erase(m_orphans.begin());
+    m_orphans.push_back(token);
+}
+
+void PollerReactor::rebuildSet() noexcept
+{
+    sys::ReadinessPoller fresh;
+    if (fresh.open() != 0)
+        return;
+    qCWarning(lcQaio, "%s kept reporting a descriptor closed while watched (its file is still open elsewhere); "
+              "rebuilt the set of %zu descriptors",
+              sys::ReadinessPoller::mechanism(), m_watched);
+    for (std::size_t fd = 0; fd < m_byFd.size(); ++fd) {
+        FdWatcher *watcher = m_byFd[fd];
+        if (!watcher)
+            continue;
+        ReactorSlot &slot = watcher->reactorSlot();
+        const std::uint64_t token = (std::uint64_t(++m_generation) << 32) | (std::uint64_t(fd) & kFdMask);
+        ++m_changes;
+        if (fresh.change(qintptr(fd), sys::NotWatched, slot.watched, token) == 0) {
+            slot.token = token;
+        } else {
+            warnClosedBehindBack(qintptr(fd));
+            record(*watcher, 0, 0);
+        }
+    }
+    m_orphans.clear();
+    m_poller.swap(fresh); // `fresh` closes the old set
+    // This may run inside the old notifier's event(): retire it, delete it later.
+    m_activation->setEnabled(false);
+    m_retiredActivation = std::move(m_activation);
+    m_activation = std::make_unique<Activation>(this, m_poller.handle());
 }
 
 void PollerReactor::record(FdWatcher &watcher, unsigned interest, std::uint64_t token) noexcept
@@ -153,8 +196,10 @@ void PollerReactor::forget(FdWatcher &watcher) noexcept
     if (!m_shutDown) {
         ++m_changes;
         const int error = m_poller.change(watcher.fd(), slot.watched, 0, slot.token);
-        if (error == EBADF || error == ENOENT)
+        if (error == EBADF || error == ENOENT) {
             warnClosedBehindBack(watcher.fd());
+            rememberOrphan(slot.token);
+        }
     }
     record(watcher, 0, 0);
 }
@@ -165,6 +210,7 @@ void PollerReactor::shutDown() noexcept
     m_shutDown = true;
     m_refused.shutDown();
     m_activation.reset();
+    m_retiredActivation.reset();
     m_poller.close();
     m_byFd.clear();
     m_watched = 0;
@@ -191,6 +237,8 @@ void PollerReactor::dispatchReady() noexcept
         return;
     }
     ++m_wakeups;
+    m_retiredActivation.reset(); // not the notifier delivering now: that is m_activation
+    bool orphanReported = false;
     LoopCore *const previous = beginBatch();
     TimePoint firstFullBatchDone{}; // the clock is read only when a batch comes back full
     sys::ReadyDescriptor ready[kBatchSize];
@@ -204,8 +252,12 @@ void PollerReactor::dispatchReady() noexcept
             const std::size_t fd = std::size_t(ready[i].token & kFdMask);
             FdWatcher *watcher = fd < m_byFd.size() ? m_byFd[fd] : nullptr;
             // Removed, or replaced on a reused number, by a callback earlier in this batch.
-            if (!watcher || watcher->reactorSlot().token != ready[i].token)
+            if (!watcher || watcher->reactorSlot().token != ready[i].token) {
+                if (!m_orphans.empty()
+                    && std::find(m_orphans.begin(), m_orphans.end(), ready[i].token) != m_orphans.end())
+                    orphanReported = true;
                 continue;
+            }
             ++m_events;
             watcher->dispatch(ready[i].ready);
         }
@@ -217,6 +269,8 @@ void PollerReactor::dispatchReady() noexcept
         else if (now - firstFullBatchDone > kDispatchTimeSlice)
             break;
     }
+    if (orphanReported && !m_shutDown)
+        rebuildSet();
     endBatch(previous);
 }
 

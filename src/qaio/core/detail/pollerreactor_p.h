@@ -24,6 +24,12 @@ namespace qaio::detail {
     event of a batch whose watcher was removed, or replaced by a newer one on a reused
     descriptor number, earlier in the same batch no longer matches and is dropped.
     Descriptors the set refuses (EPERM: regular files) are watched by a NotifierReactor.
+
+    epoll tracks open files, not descriptor numbers: a descriptor closed while watched
+    stays in the set if a duplicate (another process's, after fork()) keeps its file open,
+    and then can no longer be removed by number. Its token is remembered as an orphan when
+    the removal fails; an orphan's event makes the reactor rebuild the set from its table,
+    which ends what would otherwise be a busy loop on a level-triggered ready file.
 */
 class PollerReactor final : public Reactor
 {
@@ -44,10 +50,16 @@ private:
     void dispatchReady() noexcept;
     void record(FdWatcher &watcher, unsigned interest, std::uint64_t token) noexcept;
     void warnClosedBehindBack(qintptr fd) const;
+    /*! The kernel may still hold \a token's registration, which no longer has a number. */
+    void rememberOrphan(std::uint64_t token);
+    /*! A new set holding exactly the registrations of the table (see the class comment). */
+    void rebuildSet() noexcept;
 
     ReactorBackend m_backend;
     sys::ReadinessPoller m_poller;
     std::unique_ptr<Activation> m_activation;
+    std::unique_ptr<Activation> m_retiredActivation; // replaced while it was delivering
+    std::vector<std::uint64_t> m_orphans;             // see rememberOrphan()
     NotifierReactor m_refused;        // descriptors the kernel set does not take
     std::vector<FdWatcher *> m_byFd;  // the watcher registered for each descriptor number
     std::uint32_t m_generation = 0;
