@@ -248,6 +248,7 @@ void LoopCore::closeCore()
     m_parked.clear();
     // The reactor lets go of every descriptor at once, before the transports and servers
     // close theirs (no callbacks) and drop the self-references that kept them alive.
+    removeAllSignalHandlers();
     m_reactor->shutDown();
     detail::LoopResource::closeAll(this);
     m_fdWatchers.clear();

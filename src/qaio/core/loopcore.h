@@ -206,6 +206,23 @@ public:
     /*! What the reactor (core/reactor.h) watches and has dispatched so far. */
     ReactorStats reactorStats() const noexcept;
 
+    // ---- Unix signals (asyncio's add_signal_handler() & co.) -------------------------
+    /*! Calls \a callback on this loop, in a later tick, whenever signal \a signum arrives,
+        until removeSignalHandler() or close(). Replaces an earlier handler of the same
+        signal. Signals that arrive together may be delivered once (POSIX coalesces them
+        too). A handler installed for \a signum before (by the application or a library)
+        keeps being called, from the signal handler itself. Throws ValueError("invalid
+        signal number N"), RuntimeError if the signal cannot be caught (SIGKILL, SIGSTOP),
+        if this is not the main thread (as asyncio) or another loop handles signals,
+        NotImplementedError where the platform has no signals (Windows).
+        \code
+        loop.addSignalHandler(SIGTERM, [&loop] { loop.stop(); });
+        \endcode */
+    void addSignalHandler(int signum, std::function<void()> callback);
+    /*! Stops handling \a signum and puts back the disposition that was there before.
+        Returns false if no handler was set. Throws ValueError for an invalid number. */
+    bool removeSignalHandler(int signum);
+
     // ---- Error handling -------------------------------------------------------------
     /*! Passes \a context to the exception handler; never throws. */
     void callExceptionHandler(const ExceptionContext &context) noexcept { reportException(context); }
@@ -326,6 +343,9 @@ private:
     void releaseTransportFd(qintptr fd, const BaseTransport *transport) noexcept;
     /*! Runs a readiness callback, reporting what it throws; inside a reactor batch. */
     void runIoCallback(const std::function<void()> &callback) noexcept;
+    void requireValidSignal(int signum, const char *operation) const;
+    void dispatchSignals();
+    void removeAllSignalHandlers() noexcept;
 
     // A task step times itself with one clock read instead of two: the end of a step is
     // the start of the next one when only the loop's own bookkeeping ran between them.
@@ -359,6 +379,7 @@ private:
     std::unique_ptr<detail::Reactor> m_reactor; // before the watchers: they are destroyed first and tell it
     std::unordered_map<qintptr, std::unique_ptr<detail::FdWatcher>> m_fdWatchers;
     std::unordered_map<qintptr, const BaseTransport *> m_transportFds; // socket transports' descriptors
+    std::unordered_map<int, std::function<void()>> m_signalHandlers;   // addSignalHandler()
     detail::LoopResource *m_resources = nullptr;                        // open transports and servers
     TaskFactory m_taskFactory;
     Duration m_slowCallbackDuration = std::chrono::milliseconds(100);

@@ -71,7 +71,7 @@ std::unique_ptr<Reactor> Reactor::create(LoopCore *loop, ReactorBackend requeste
     const ReactorBackend chosen = requested == ReactorBackend::Default ? fromEnvironment(native) : requested;
     if (chosen != ReactorBackend::Qt) {
         if (chosen != native)
-            throw RuntimeError(QStringLiteral("EventLoop(): backend: %1 is not available on this platform")
+            throw RuntimeError(QStringLiteral("EventLoop(): reactor: %1 is not available on this platform")
                                    .arg(QLatin1String(reactorBackendName(chosen))));
         auto reactor = std::make_unique<PollerReactor>(loop, chosen);
         const int error = reactor->open();

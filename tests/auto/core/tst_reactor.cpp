@@ -127,7 +127,7 @@ private Q_SLOTS:
         }
         const QString message =
             qaiotest::messageOf<qaio::RuntimeError>([] { qaio::EventLoop kqueueLoop(ReactorBackend::Kqueue); });
-        QCOMPARE(message, QStringLiteral("EventLoop(): backend: kqueue is not available on this platform"));
+        QCOMPARE(message, QStringLiteral("EventLoop(): reactor: kqueue is not available on this platform"));
 #endif
     }
 

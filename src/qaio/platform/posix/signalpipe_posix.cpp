@@ -1,0 +1,116 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+// POSIX signals for EventLoop::addSignalHandler() (see platform/signalpipe_p.h).
+#include <qaio/platform/signalpipe_p.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <mutex>
+#include <unistd.h>
+
+namespace qaio::detail::sys {
+
+namespace {
+
+// Written by the main thread (install/restore), read by the handler in whichever thread
+// the kernel picks: lock-free atomics only, as a signal handler may touch nothing else.
+std::array<std::atomic<bool>, NSIG> g_arrived{};
+std::array<struct sigaction, NSIG> g_previous{};
+std::array<std::atomic<bool>, NSIG> g_installed{};
+int g_pipe[2] = {-1, -1};
+std::once_flag g_pipeOnce;
+int g_pipeError = 0;
+
+void onSignal(int signum, siginfo_t *info, void *context)
+{
+    const int savedErrno = errno;
+    if (signum > 0 && signum < NSIG) {
+        g_arrived[std::size_t(signum)].store(true, std::memory_order_release);
+        const char wake = 1;
+        // A full pipe already holds a wake-up; the flag is what counts.
+        [[maybe_unused]] const ssize_t n = ::write(g_pipe[1], &wake, 1);
+        const struct sigaction &previous = g_previous[std::size_t(signum)];
+        if (previous.sa_flags & SA_SIGINFO) {
+            if (previous.sa_sigaction)
+                previous.sa_sigaction(signum, info, context);
+        } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN && previous.sa_handler) {
+            previous.sa_handler(signum);
+        }
+    }
+    errno = savedErrno;
+}
+
+void makePipe()
+{
+    if (::pipe2(g_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+        g_pipeError = errno;
+        g_pipe[0] = g_pipe[1] = -1;
+    }
+}
+
+} // namespace
+
+bool isValidSignal(int signum) noexcept
+{
+    return signum > 0 && signum < NSIG;
+}
+
+int signalCount() noexcept
+{
+    return NSIG;
+}
+
+qintptr signalPipeReadEnd(int &error) noexcept
+{
+    std::call_once(g_pipeOnce, makePipe);
+    error = g_pipeError;
+    return g_pipe[0];
+}
+
+int installSignalHandler(int signum) noexcept
+{
+    if (!isValidSignal(signum))
+        return EINVAL;
+    if (g_installed[std::size_t(signum)].load())
+        return 0;
+    struct sigaction ours{};
+    ours.sa_sigaction = onSignal;
+    ours.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&ours.sa_mask);
+    struct sigaction previous{};
+    if (::sigaction(signum, nullptr, &previous) != 0)
+        return errno;
+    // Known before our handler can run, so that it chains from its first delivery.
+    g_previous[std::size_t(signum)] = previous;
+    if (::sigaction(signum, &ours, nullptr) != 0)
+        return errno;
+    g_arrived[std::size_t(signum)].store(false);
+    g_installed[std::size_t(signum)].store(true);
+    return 0;
+}
+
+int restoreSignalHandler(int signum) noexcept
+{
+    if (!isValidSignal(signum) || !g_installed[std::size_t(signum)].load())
+        return 0;
+    if (::sigaction(signum, &g_previous[std::size_t(signum)], nullptr) != 0)
+        return errno;
+    g_installed[std::size_t(signum)].store(false);
+    return 0;
+}
+
+void drainSignalPipe() noexcept
+{
+    char bytes[256];
+    while (g_pipe[0] >= 0 && ::read(g_pipe[0], bytes, sizeof bytes) > 0) {
+    }
+}
+
+bool takeArrivedSignal(int signum) noexcept
+{
+    return isValidSignal(signum) && g_arrived[std::size_t(signum)].exchange(false, std::memory_order_acq_rel);
+}
+
+} // namespace qaio::detail::sys
