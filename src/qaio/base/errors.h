@@ -127,6 +127,25 @@ private:
 };
 
 /*!
+    Thrown by qaio::run() and Runner::run() when Ctrl+C (SIGINT) cancelled the main task and
+    the task let the cancellation through (asyncio's KeyboardInterrupt from asyncio.run()).
+    Like CancelledError it is not a std::exception, so that a plain
+    \c{catch (const std::exception &)} does not swallow it. A program usually ends with it:
+    \code
+    try {
+        return qaio::run(mainTask());
+    } catch (const qaio::KeyboardInterrupt &) {
+        return 130; // 128 + SIGINT, what a shell reports for Ctrl+C
+    }
+    \endcode
+*/
+class QAIO_EXPORT KeyboardInterrupt
+{
+public:
+    const char *what() const noexcept { return "KeyboardInterrupt"; }
+};
+
+/*!
     Several exceptions raised together, as by TaskGroup when more than one child fails.
     what() lists the sub-exceptions.
 */

@@ -94,6 +94,13 @@ QAIO_EXPORT LoopCore &requireRunningLoop();
 QAIO_EXPORT LoopCore &currentLoopCore();
 /*! Installed by loop/policy.cpp: how currentLoopCore() asks the policy, which lives above. */
 QAIO_EXPORT void setPolicyLoopProvider(LoopCore &(*provider)());
+/*! Runner's Ctrl+C (asyncio.Runner): handles SIGINT on \a loop with \a callback, once (the
+    kernel restores the default disposition as it delivers it, so a second Ctrl+C ends the
+    process), if this is the main thread, SIGINT has its default disposition and no loop
+    handles signals. Returns whether it did; never throws. */
+QAIO_EXPORT bool handleInterruptOnce(LoopCore &loop, std::function<void()> callback, const void *owner) noexcept;
+/*! Undoes handleInterruptOnce() if \a owner's handler is still SIGINT's. */
+QAIO_EXPORT void stopHandlingInterrupt(LoopCore &loop, const void *owner) noexcept;
 } // namespace detail
 
 namespace detail {
@@ -301,6 +308,8 @@ private:
     friend class Handle;
     friend QAIO_EXPORT void detail::requireUsableLoop(const LoopCore &);
     friend QAIO_EXPORT void detail::registerFuture(LoopCore *, detail::FutureStateBase *);
+    friend QAIO_EXPORT bool detail::handleInterruptOnce(LoopCore &, std::function<void()>, const void *) noexcept;
+    friend QAIO_EXPORT void detail::stopHandlingInterrupt(LoopCore &, const void *) noexcept;
 
     [[noreturn]] static void throwClosed();
     [[noreturn]] static void throwWrongThread();
@@ -344,6 +353,7 @@ private:
     /*! Runs a readiness callback, reporting what it throws; inside a reactor batch. */
     void runIoCallback(const std::function<void()> &callback) noexcept;
     void requireValidSignal(int signum, const char *operation) const;
+    void installSignal(int signum, std::function<void()> callback, bool oneShot, const void *owner);
     void dispatchSignals();
     void removeAllSignalHandlers() noexcept;
 
@@ -379,7 +389,12 @@ private:
     std::unique_ptr<detail::Reactor> m_reactor; // before the watchers: they are destroyed first and tell it
     std::unordered_map<qintptr, std::unique_ptr<detail::FdWatcher>> m_fdWatchers;
     std::unordered_map<qintptr, const BaseTransport *> m_transportFds; // socket transports' descriptors
-    std::unordered_map<int, std::function<void()>> m_signalHandlers;   // addSignalHandler()
+    struct SignalHandler
+    {
+        std::function<void()> callback;
+        const void *owner = nullptr; // who installed it: the application (nullptr) or a Runner
+    };
+    std::unordered_map<int, SignalHandler> m_signalHandlers; // addSignalHandler()
     detail::LoopResource *m_resources = nullptr;                        // open transports and servers
     TaskFactory m_taskFactory;
     Duration m_slowCallbackDuration = std::chrono::milliseconds(100);

@@ -13,6 +13,7 @@
 #include <QtCore/QThread>
 
 #include <cerrno>
+#include <csignal>
 
 namespace qaio {
 
@@ -29,6 +30,11 @@ void LoopCore::requireValidSignal(int signum, const char *operation) const
 }
 
 void LoopCore::addSignalHandler(int signum, std::function<void()> callback)
+{
+    installSignal(signum, std::move(callback), false, nullptr);
+}
+
+void LoopCore::installSignal(int signum, std::function<void()> callback, bool oneShot, const void *owner)
 {
     if (!callback)
         throw ValueError("addSignalHandler(): callback is empty");
@@ -47,7 +53,7 @@ void LoopCore::addSignalHandler(int signum, std::function<void()> callback)
         throw NotImplementedError("addSignalHandler(): this platform has no Unix signals");
     if (pipe < 0)
         throwOSError(error, QStringLiteral("addSignalHandler(): cannot create the signal pipe"));
-    if (const int failed = detail::sys::installSignalHandler(signum)) {
+    if (const int failed = detail::sys::installSignalHandler(signum, oneShot)) {
         if (failed == EINVAL)
             throw RuntimeError(QStringLiteral("addSignalHandler(): sig %1 cannot be caught").arg(signum));
         if (failed == ENOSYS)
@@ -58,8 +64,38 @@ void LoopCore::addSignalHandler(int signum, std::function<void()> callback)
         watcherFor(pipe, "addSignalHandler").setReader([this] { dispatchSignals(); });
         g_signalLoop = this;
     }
-    m_signalHandlers[signum] = std::move(callback);
+    m_signalHandlers[signum] = SignalHandler{std::move(callback), owner};
 }
+
+namespace detail {
+
+bool handleInterruptOnce(LoopCore &loop, std::function<void()> callback, const void *owner) noexcept
+{
+    // asyncio.Runner installs its handler only over Python's default one.
+    if (!sys::isValidSignal(SIGINT) || !sys::hasDefaultDisposition(SIGINT) || loop.isClosed()
+        || (g_signalLoop && g_signalLoop != &loop) || loop.m_signalHandlers.count(SIGINT))
+        return false;
+    try {
+        loop.installSignal(SIGINT, std::move(callback), true, owner);
+        return true;
+    } catch (...) {
+        return false; // not the main thread, no signals here: Ctrl+C keeps its default
+    }
+}
+
+void stopHandlingInterrupt(LoopCore &loop, const void *owner) noexcept
+{
+    const auto it = loop.m_signalHandlers.find(SIGINT);
+    if (it == loop.m_signalHandlers.end() || it->second.owner != owner || loop.isClosed())
+        return;
+    try {
+        loop.removeSignalHandler(SIGINT);
+    } catch (...) {
+        qCWarning(lcQaio, "could not put SIGINT's default disposition back");
+    }
+}
+
+} // namespace detail
 
 bool LoopCore::removeSignalHandler(int signum)
 {
@@ -84,9 +120,9 @@ void LoopCore::dispatchSignals()
 {
     detail::sys::drainSignalPipe();
     // asyncio's _handle_signal(): each handler runs as a callback of the next tick.
-    for (const auto &[signum, callback] : m_signalHandlers) {
+    for (const auto &[signum, handler] : m_signalHandlers) {
         if (detail::sys::takeArrivedSignal(signum))
-            callSoon(callback);
+            callSoon(handler.callback);
     }
 }
 

@@ -48,6 +48,25 @@ void cancelAllTasks(EventLoop &loop)
 
 } // namespace
 
+Runner::InterruptHandling::InterruptHandling(EventLoop &loop, TaskBase mainTask) : m_loop(loop)
+{
+    m_installed = detail::handleInterruptOnce(
+        loop,
+        [this, mainTask]() mutable {
+            // asyncio.Runner._on_sigint(); a second Ctrl+C never gets here: the kernel
+            // restored the default disposition when it delivered the first.
+            if (++m_interrupts == 1 && !mainTask.done())
+                mainTask.cancel();
+        },
+        this);
+}
+
+Runner::InterruptHandling::~InterruptHandling()
+{
+    if (m_installed)
+        detail::stopHandlingInterrupt(m_loop, this);
+}
+
 Runner::Runner(std::optional<bool> debug, LoopFactory loopFactory)
     : m_debug(debug), m_loopFactory(std::move(loopFactory))
 {

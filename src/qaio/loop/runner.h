@@ -17,8 +17,12 @@
     loop, cleaning up in close() (or its destructor).
 
     A QCoreApplication (or QGuiApplication) must exist: the loop runs on Qt's event loop.
-    Ctrl+C handling (asyncio's SIGINT → main task cancelled) is not done here yet: it
-    comes with the Unix signals of issue #9.
+    Ctrl+C, as asyncio.Runner: on the main thread, when SIGINT has its default disposition,
+    run() handles it while the main task runs: the first Ctrl+C cancels the main task, and
+    if the task lets the cancellation through, run() throws KeyboardInterrupt (base/errors.h);
+    the default disposition is back from that first Ctrl+C on, so a second one ends the
+    process even if the program is stuck. A SIGINT handler of the application's own
+    (addSignalHandler() or sigaction()) is left alone.
 
     Errors: RuntimeError("qaio::run() cannot be called from a running event loop") and
     RuntimeError("Runner::run() cannot be called from a running event loop") inside a
@@ -74,6 +78,22 @@ public:
     EventLoop &loop();
 
 private:
+    /*! Ctrl+C while run() waits for its main task (see the file documentation). */
+    class InterruptHandling
+    {
+    public:
+        QAIO_EXPORT InterruptHandling(EventLoop &loop, TaskBase mainTask);
+        QAIO_EXPORT ~InterruptHandling();
+        InterruptHandling(const InterruptHandling &) = delete;
+        InterruptHandling &operator=(const InterruptHandling &) = delete;
+        bool interrupted() const noexcept { return m_interrupts > 0; }
+
+    private:
+        EventLoop &m_loop;
+        int m_interrupts = 0;
+        bool m_installed = false;
+    };
+
     /*! The loop, made on first use; throws if closed or called from a running loop. */
     EventLoop &loopForRun(const char *caller);
     /*! Unsets the current loop if this runner set it. */
@@ -98,7 +118,16 @@ T Runner::run(Coro<T> coro, SourceLocation where)
     if (!coro.isValid())
         throw ValueError("Runner::run(): coro is empty (moved-from or default-constructed)");
     EventLoop &loop = loopForRun("Runner::run()");
-    return loop.runUntilComplete(std::move(coro), where);
+    Task<T> task = loop.createTask(std::move(coro), QString(), where);
+    InterruptHandling interrupt(loop, task);
+    try {
+        return loop.runUntilComplete(Future<T>(task));
+    } catch (const CancelledError &) {
+        // asyncio: a cancellation that Ctrl+C asked for, and nobody else, is an interrupt.
+        if (interrupt.interrupted() && task.uncancel() == 0)
+            throw KeyboardInterrupt();
+        throw;
+    }
 }
 
 template <class T>

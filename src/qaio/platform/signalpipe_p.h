@@ -22,9 +22,14 @@ bool isValidSignal(int signum) noexcept;
 qintptr signalPipeReadEnd(int &error) noexcept;
 
 /*! Installs the flag-and-byte handler for \a signum, remembering the disposition it
-    replaces (SA_RESTART: system calls of other threads are not interrupted). Returns 0,
-    or EINVAL for a signal that cannot be caught (SIGKILL, SIGSTOP). */
-int installSignalHandler(int signum) noexcept;
+    replaces (SA_RESTART: system calls of other threads are not interrupted). With
+    \a oneShot the kernel puts the default disposition back as it delivers the signal
+    (SA_RESETHAND): a second Ctrl+C then ends the process even if the loop is stuck.
+    Returns 0, or EINVAL for a signal that cannot be caught (SIGKILL, SIGSTOP). */
+int installSignalHandler(int signum, bool oneShot = false) noexcept;
+
+/*! Whether \a signum has its default disposition (nobody installed a handler). */
+bool hasDefaultDisposition(int signum) noexcept;
 
 /*! Puts back the disposition installSignalHandler() replaced. Returns 0 or an errno. */
 int restoreSignalHandler(int signum) noexcept;

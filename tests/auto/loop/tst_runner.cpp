@@ -11,8 +11,11 @@
 #include <QtTest/QtTest>
 
 #include <atomic>
+#include <csignal>
 #include <memory>
 #include <stdexcept>
+
+#include <unistd.h>
 
 namespace {
 
@@ -98,6 +101,58 @@ qaio::Coro<qaio::EventLoop *> whichLoop()
     co_return &qaio::getRunningLoop();
 }
 
+/*! Presses Ctrl+C on itself, then waits an hour: cancelled by the Ctrl+C. */
+qaio::Coro<int> interruptedMain()
+{
+    ::kill(::getpid(), SIGINT);
+    co_await qaio::sleep(std::chrono::hours(1));
+    co_return 1;
+}
+
+/*! Presses Ctrl+C, takes the cancellation and returns 5 (asyncio: no KeyboardInterrupt). */
+qaio::Coro<int> interruptSwallowingMain()
+{
+    ::kill(::getpid(), SIGINT);
+    bool cancelled = false;
+    try {
+        co_await qaio::sleep(std::chrono::hours(1));
+    } catch (const qaio::CancelledError &) {
+        cancelled = true;
+    }
+    co_return cancelled ? 5 : 0;
+}
+
+/*! Presses Ctrl+C while the application ignores SIGINT, then returns 2. */
+qaio::Coro<int> interruptIgnoredMain()
+{
+    ::kill(::getpid(), SIGINT);
+    for (int i = 0; i < 3; ++i)
+        co_await qaio::sleep(0);
+    co_return 2;
+}
+
+/*! Qt Test installs a SIGINT handler of its own (for its crash report); a test that
+    needs SIGINT's default disposition sets it for its duration. */
+struct DefaultSigint
+{
+    struct sigaction saved{};
+    DefaultSigint()
+    {
+        struct sigaction byDefault{};
+        byDefault.sa_handler = SIG_DFL;
+        sigemptyset(&byDefault.sa_mask);
+        ::sigaction(SIGINT, &byDefault, &saved);
+    }
+    ~DefaultSigint() { ::sigaction(SIGINT, &saved, nullptr); }
+};
+
+bool sigintHas(void (*handler)(int))
+{
+    struct sigaction now{};
+    ::sigaction(SIGINT, nullptr, &now);
+    return !(now.sa_flags & SA_SIGINFO) && now.sa_handler == handler;
+}
+
 } // namespace
 
 class tst_Runner : public LoopTestCase
@@ -105,6 +160,50 @@ class tst_Runner : public LoopTestCase
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase()
+    {
+        // run() handles Ctrl+C through the loop's signal self-pipe, which lives as long as
+        // the process: made here, it is not counted as a leak by the tests' checks.
+        qaio::EventLoop warmUp;
+        warmUp.addSignalHandler(SIGUSR2, [] {});
+        QVERIFY(warmUp.removeSignalHandler(SIGUSR2));
+        warmUp.close();
+    }
+
+    void ctrlCCancelsTheMainTaskAndRunThrowsKeyboardInterrupt()
+    {
+        DefaultSigint byDefault;
+        bool interrupted = false;
+        try {
+            qaio::run(interruptedMain());
+        } catch (const qaio::KeyboardInterrupt &) {
+            interrupted = true;
+        }
+        QVERIFY(interrupted);
+        QVERIFY(sigintHas(SIG_DFL)); // put back
+    }
+
+    void aMainTaskTakingTheCancellationReturnsItsResult()
+    {
+        DefaultSigint byDefault;
+        QCOMPARE(qaio::run(interruptSwallowingMain()), 5);
+        QVERIFY(sigintHas(SIG_DFL));
+    }
+
+    void anApplicationsSigintDispositionIsLeftAlone()
+    {
+        struct sigaction ignore{};
+        ignore.sa_handler = SIG_IGN;
+        sigemptyset(&ignore.sa_mask);
+        struct sigaction saved{};
+        QCOMPARE(::sigaction(SIGINT, &ignore, &saved), 0);
+        const int result = qaio::run(interruptIgnoredMain());
+        const bool stillIgnored = sigintHas(SIG_IGN);
+        QCOMPARE(::sigaction(SIGINT, &saved, nullptr), 0);
+        QCOMPARE(result, 2);
+        QVERIFY(stillIgnored);
+    }
+
     void runReturnsTheResultAndLeavesNothingBehind()
     {
         Leftovers left;

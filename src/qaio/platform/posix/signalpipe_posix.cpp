@@ -69,21 +69,31 @@ qintptr signalPipeReadEnd(int &error) noexcept
     return g_pipe[0];
 }
 
-int installSignalHandler(int signum) noexcept
+bool hasDefaultDisposition(int signum) noexcept
+{
+    struct sigaction now{};
+    return isValidSignal(signum) && ::sigaction(signum, nullptr, &now) == 0 && !(now.sa_flags & SA_SIGINFO)
+        && now.sa_handler == SIG_DFL;
+}
+
+int installSignalHandler(int signum, bool oneShot) noexcept
 {
     if (!isValidSignal(signum))
         return EINVAL;
-    if (g_installed[std::size_t(signum)].load())
+    struct sigaction current{};
+    if (::sigaction(signum, nullptr, &current) != 0)
+        return errno;
+    // Ours already (a one-shot handler the kernel reset is not: it is SIG_DFL again).
+    const bool oursNow = (current.sa_flags & SA_SIGINFO) && current.sa_sigaction == onSignal;
+    if (oursNow && bool(current.sa_flags & SA_RESETHAND) == oneShot)
         return 0;
+    // Known before our handler can run, so that it chains from its first delivery.
+    if (!oursNow)
+        g_previous[std::size_t(signum)] = current;
     struct sigaction ours{};
     ours.sa_sigaction = onSignal;
-    ours.sa_flags = SA_SIGINFO | SA_RESTART;
+    ours.sa_flags = SA_SIGINFO | SA_RESTART | (oneShot ? SA_RESETHAND : 0);
     sigemptyset(&ours.sa_mask);
-    struct sigaction previous{};
-    if (::sigaction(signum, nullptr, &previous) != 0)
-        return errno;
-    // Known before our handler can run, so that it chains from its first delivery.
-    g_previous[std::size_t(signum)] = previous;
     if (::sigaction(signum, &ours, nullptr) != 0)
         return errno;
     g_arrived[std::size_t(signum)].store(false);
