@@ -6,6 +6,7 @@
 // disposition installed before, close() removing everything, and the refusals.
 #include "exceptionchecks.h"
 #include "looptestcase.h"
+#include "signalpipe.h"
 
 #include <qaio/qaio.h>
 
@@ -59,15 +60,7 @@ class tst_Signals : public LoopTestCase
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        // The self-pipe lives as long as the process (a signal may arrive at any time);
-        // made here, it is not counted as a leak by the tests' descriptor checks.
-        qaio::EventLoop warmUp;
-        warmUp.addSignalHandler(SIGUSR2, [] {});
-        QVERIFY(warmUp.removeSignalHandler(SIGUSR2));
-        warmUp.close();
-    }
+    void initTestCase() { qaiotest::createSignalPipe(); }
 
     void handlerRunsAsACallbackOfALaterTick()
     {

@@ -4,6 +4,7 @@
 // clean-up (no task, no generator, no executor thread left), misuse refused.
 #include "exceptionchecks.h"
 #include "looptestcase.h"
+#include "signalpipe.h"
 
 #include <qaio/qaio.h>
 
@@ -160,15 +161,7 @@ class tst_Runner : public LoopTestCase
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        // run() handles Ctrl+C through the loop's signal self-pipe, which lives as long as
-        // the process: made here, it is not counted as a leak by the tests' checks.
-        qaio::EventLoop warmUp;
-        warmUp.addSignalHandler(SIGUSR2, [] {});
-        QVERIFY(warmUp.removeSignalHandler(SIGUSR2));
-        warmUp.close();
-    }
+    void initTestCase() { qaiotest::createSignalPipe(); }
 
     void ctrlCCancelsTheMainTaskAndRunThrowsKeyboardInterrupt()
     {
