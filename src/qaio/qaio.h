@@ -36,6 +36,7 @@
 #include <qaio/loop/runner.h>
 #include <qaio/loop/tothread.h>
 #include <qaio/net/connectionoptions.h>
+#include <qaio/net/datagramoptions.h>
 #include <qaio/net/server.h>
 #include <qaio/net/socket.h>
 #include <qaio/net/transportsocket.h>

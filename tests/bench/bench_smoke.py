@@ -3,7 +3,7 @@
 """Smoke runs of qaio-bench's socket subcommands, with tiny counts: each must run, exit 0
 and print its figures. Never a timing check: the figures of such short runs mean nothing.
 
-usage: bench_smoke.py echo|echo-server|idle|fdstorm PATH/TO/qaio-bench
+usage: bench_smoke.py echo|echo-server|idle|fdstorm|udp PATH/TO/qaio-bench
 """
 import os
 import re
@@ -103,12 +103,34 @@ def smoke_fdstorm(bench):
     expect_figures(out, names)
 
 
+def udp_round_trip(port, payload):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(30)
+        s.connect(("127.0.0.1", port))
+        s.send(payload)
+        if s.recv(65536) != payload:
+            sys.exit(f"UDP echo on port {port}: a different datagram came back")
+
+
+def smoke_udp(bench):
+    out = run(bench, "udp", "--count", "200", "--repeat", "1")
+    expect_figures(out, ["udp_ref_cpu_ns_per_dgram", "udp_qaio_cpu_ns_per_dgram", "udp_qt_cpu_ns_per_dgram",
+                         "udp_cpu_ratio", "qudpsocket_cpu_ratio", "udp_qaio_dgram_per_s"])
+    for impl in ("qaio", "ref", "qt"):
+        def udp(banner):
+            match = re.search(r"127\.0\.0\.1:([0-9]+)", banner)
+            if not match:
+                sys.exit(f"echo-server --udp --impl {impl}: no address in '{banner.strip()}'")
+            udp_round_trip(int(match.group(1)), b"datagram " * 100)
+        serve_and_stop(bench, ["0", "--udp", "--impl", impl], udp)
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     what, bench = sys.argv[1], sys.argv[2]
     {"echo": smoke_echo, "echo-server": smoke_echo_server, "idle": smoke_idle,
-     "fdstorm": smoke_fdstorm}[what](bench)
+     "fdstorm": smoke_fdstorm, "udp": smoke_udp}[what](bench)
     print(f"{what}: ok")
 
 

@@ -381,6 +381,8 @@ int runEchoServer(const EchoServerOptions &options)
     raiseFileLimit(std::uint64_t(1) << 20); // soft up to the hard limit: `idle` holds thousands
     if (options.cpu >= 0 && !pinToCpu(options.cpu))
         std::fprintf(stderr, "note: server: could not pin to CPU %d; running unpinned\n", options.cpu);
+    if (options.udp)
+        return runUdpEchoServer(options, g_stopPipe[0]);
     switch (options.impl) {
     case EchoImpl::Ref:
         return runRef(options);

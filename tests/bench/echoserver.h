@@ -21,10 +21,16 @@ struct EchoServerOptions
     int cpu = -1;       // pin to this CPU (>= 0)
     bool control = false; // answer "stats" lines on standard input (qaio only)
     int backlog = 1024;
+    bool udp = false;     // a UDP echo (each datagram back to its sender) instead of TCP
 };
 
 /*! `qaio-bench echo-server`: serves until SIGINT/SIGTERM (exit code 0), or until killed
     when options.child. Returns the exit code. Needs a QCoreApplication. */
 int runEchoServer(const EchoServerOptions &options);
+
+/*! The UDP echo servers (udpechoserver.cpp), started by runEchoServer() for options.udp
+    once signals and pinning are set up. \a stopFd becomes readable on SIGINT/SIGTERM
+    (-1 for a child, which is killed). */
+int runUdpEchoServer(const EchoServerOptions &options, int stopFd);
 
 } // namespace qaiobench

@@ -7,6 +7,7 @@
 #include "fdstorm.h"
 #include "idle.h"
 #include "micro.h"
+#include "udp.h"
 
 #include <QtCore/QCoreApplication>
 
@@ -25,9 +26,10 @@ void printHelp(std::FILE *out)
                  "Usage: qaio-bench micro [--repeat N] [--quick] [--only NAME[,NAME...]] [--cpu-time] [--asyncio]\n"
                  "       qaio-bench sync  [the options of micro]\n"
                  "       qaio-bench echo [--conns C] [--size S] [--count N] [--repeat R] [--only LIST]\n"
-                 "       qaio-bench echo-server PORT [--unix PATH] [--impl qaio|ref|qt]\n"
+                 "       qaio-bench echo-server PORT [--unix PATH | --udp] [--impl qaio|ref|qt]\n"
                  "       qaio-bench idle [--conns C] [--active A] [--size S] [--count N] [--repeat R]\n"
                  "       qaio-bench fdstorm [--fds N] [--rounds R] [--repeat R]\n"
+                 "       qaio-bench udp [--count N] [--size S] [--window W] [--repeat R] [--only LIST]\n"
                  "       qaio-bench --help\n"
                  "\n"
                  "micro   Measures the loop's hot paths and prints one line per figure,\n"
@@ -89,6 +91,7 @@ void printHelp(std::FILE *out)
                  "        printed) with TCP_NODELAY, or on the Unix socket PATH with --unix,\n"
                  "        until SIGINT/SIGTERM (exit code 0). --impl picks the server (default\n"
                  "        qaio; --unix works with qaio and ref). SIGUSR1 prints its CPU time.\n"
+                 "        --udp serves a UDP echo instead (each datagram back to its sender).\n"
                  "\n"
                  "idle    (Linux) One qaio echo server (child process, CPU 0) holding C idle\n"
                  "        connections (default 10000; the descriptor limit is raised up to the\n"
@@ -103,7 +106,16 @@ void printHelp(std::FILE *out)
                  "        readable and drained once per round, in one process, for each reactor:\n"
                  "        fdstorm_qt_ns_per_event, fdstorm_epoll_ns_per_event (wall time of the\n"
                  "        loop's dispatch per event, read() included; best of R) and their ratio.\n"
-                 "  --fds N (default 10000), --rounds R (default 20), --repeat R (default 3)\n");
+                 "  --fds N (default 10000), --rounds R (default 20), --repeat R (default 3)\n"
+                 "\n"
+                 "udp     (Linux) Three UDP echo servers, each in a child process pinned to CPU 0:\n"
+                 "        a bare epoll recvfrom/sendto loop (ref), qaio's DatagramProtocol (qaio)\n"
+                 "        and QUdpSocket (qt). A client on CPU 1 keeps W datagrams of S bytes in\n"
+                 "        flight until N have come back. Prints each server's CPU time per datagram\n"
+                 "        (udp_NAME_cpu_ns_per_dgram, best of R), udp_cpu_ratio (qaio / ref),\n"
+                 "        qudpsocket_cpu_ratio (qt / ref) and datagrams per second.\n"
+                 "  --count N (default 1000000), --size S (default 64), --window W (default 16),\n"
+                 "  --repeat R (default 3), --only LIST (ref,qaio,qt)\n");
 }
 
 int usageError(const char *message)
@@ -149,6 +161,8 @@ int mainEchoServer(int argc, char **argv)
             else
                 return usageError("--impl: expected qaio, ref or qt");
             ++i;
+        } else if (!std::strcmp(arg, "--udp")) {
+            options.udp = true;
         } else if (!std::strcmp(arg, "--cpu")) { // internal (echo, idle)
             if (!parseCount(value, 0, 4095, n))
                 return usageError("--cpu: expected a CPU number");
@@ -166,6 +180,10 @@ int mainEchoServer(int argc, char **argv)
                 qPrintable(QStringLiteral("echo-server: unexpected argument '%1'").arg(QString::fromLocal8Bit(arg))));
         }
     }
+    if (options.udp && !options.unixPath.isEmpty())
+        return usageError("--udp and --unix cannot be combined");
+    if (options.udp && options.control)
+        return usageError("--control works with TCP only");
     if (!havePort && options.unixPath.isEmpty())
         return usageError("echo-server needs a PORT (0: any free port) or --unix PATH");
     if (options.control && options.impl != qaiobench::EchoImpl::Qaio)
@@ -254,6 +272,51 @@ int mainFdStorm(int argc, char **argv)
     return qaiobench::runFdStorm(options);
 }
 
+int mainUdp(int argc, char **argv)
+{
+    qaiobench::UdpOptions options;
+    for (int i = 2; i < argc; i += 2) { // every option takes a value
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : nullptr;
+        std::uint64_t n = 0;
+        if (!std::strcmp(arg, "--count")) {
+            if (!parseCount(value, 1, std::uint64_t(1) << 40, n))
+                return usageError("--count: expected a positive number");
+            options.count = n;
+        } else if (!std::strcmp(arg, "--size")) {
+            const std::optional<std::size_t> bytes = qaiobench::parseSize(value);
+            if (!bytes || *bytes == 0 || *bytes > 65507)
+                return usageError("--size: expected a datagram size from 1 to 65507 bytes");
+            options.size = *bytes;
+        } else if (!std::strcmp(arg, "--window")) {
+            if (!parseCount(value, 1, 4096, n))
+                return usageError("--window: expected a number from 1 to 4096");
+            options.window = std::size_t(n);
+        } else if (!std::strcmp(arg, "--repeat")) {
+            if (!parseCount(value, 1, 1000, n))
+                return usageError("--repeat: expected a number from 1 to 1000");
+            options.repeat = int(n);
+        } else if (!std::strcmp(arg, "--only")) {
+            if (!value)
+                return usageError("--only needs a list of servers: ref, qaio, qt");
+            options.ref = options.qaio = options.qt = false;
+            for (const QString &name : QString::fromLocal8Bit(value).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                if (name == QLatin1String("ref"))
+                    options.ref = true;
+                else if (name == QLatin1String("qaio"))
+                    options.qaio = true;
+                else if (name == QLatin1String("qt"))
+                    options.qt = true;
+                else
+                    return usageError(qPrintable(QStringLiteral("--only: unknown server '%1'").arg(name)));
+            }
+        } else {
+            return usageError(qPrintable(QStringLiteral("unknown argument '%1'").arg(QString::fromLocal8Bit(arg))));
+        }
+    }
+    return qaiobench::runUdp(options);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -267,6 +330,8 @@ int main(int argc, char **argv)
         return mainLoadBench(argc, argv, true);
     if (argc >= 2 && !std::strcmp(argv[1], "fdstorm"))
         return mainFdStorm(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "udp"))
+        return mainUdp(argc, argv);
     qaiobench::MicroOptions options;
     bool micro = false;
     for (int i = 1; i < argc; ++i) {
@@ -302,7 +367,7 @@ int main(int argc, char **argv)
         }
     }
     if (!micro)
-        return usageError("no benchmark given (micro, sync, echo, echo-server or idle)");
+        return usageError("no benchmark given (micro, sync, echo, echo-server, idle, fdstorm or udp)");
     const QStringList known = qaiobench::microFigureNames(options.suite);
     for (const QString &name : options.only) {
         if (!known.contains(name))

@@ -68,6 +68,7 @@ class LoopDriver;
 class LoopResource;
 class Reactor;
 class StreamTransport;
+class TransportBase;
 class TaskStateBase;
 class ThreadsafeInbox;
 
@@ -301,6 +302,7 @@ private:
     friend class detail::LoopDriver;
     friend class detail::LoopResource;
     friend class detail::StreamTransport;
+    friend class detail::TransportBase;
     friend class detail::FdWatcher;
     friend class detail::Reactor;
     friend class detail::FutureStateBase;

@@ -25,4 +25,8 @@ bool BufferedProtocol::eofReceived()
     return false;
 }
 
+void DatagramProtocol::datagramReceived(QByteArrayView, const SocketAddress &) {}
+
+void DatagramProtocol::errorReceived(std::exception_ptr) {}
+
 } // namespace qaio

@@ -46,6 +46,7 @@
 */
 
 #include <qaio/base/qaioglobal.h>
+#include <qaio/platform/socketaddress.h>
 
 #include <QtCore/QByteArrayView>
 
@@ -55,10 +56,12 @@
 namespace qaio {
 
 class BaseTransport;
+class DatagramTransport;
 class Transport;
 
 namespace detail {
 class StreamTransport;
+class DatagramSocketTransport;
 }
 
 /*!
@@ -134,6 +137,51 @@ public:
     virtual void bufferUpdated(qsizetype nbytes) = 0;
     /*! As Protocol::eofReceived(). */
     virtual bool eofReceived();
+};
+
+/*!
+    \class qaio::DatagramProtocol
+    The callbacks of a datagram endpoint (asyncio's DatagramProtocol), made by the factory
+    given to EventLoop::createDatagramEndpoint().
+
+    Call order: connectionMade() once, then datagramReceived() and errorReceived() any
+    number of times (and pauseWriting()/resumeWriting() in alternation), then
+    connectionLost() once, after close(), abort() or the loop closing.
+
+    Unlike a stream protocol, an exception thrown by datagramReceived() or errorReceived()
+    does not end the endpoint: it goes to the loop's exception handler and the next datagram
+    is delivered (asyncio's behaviour: the read callback's exception reaches the handler).
+
+    \code
+    class EchoServer : public qaio::DatagramProtocol
+    {
+    public:
+        void datagramReceived(QByteArrayView data, const qaio::SocketAddress &from) override
+        {
+            transport()->sendto(data, from);
+        }
+    };
+    \endcode
+*/
+class QAIO_EXPORT DatagramProtocol : public BaseProtocol
+{
+public:
+    /*! The datagram transport driving this protocol, set before connectionMade(); null
+        before. It owns the protocol, so the pointer is valid for the protocol's whole life. */
+    DatagramTransport *transport() const noexcept { return m_transport; }
+
+    /*! One datagram arrived from \a address. \a data points into a buffer reused for the
+        next datagram: it is valid only during this call. A datagram larger than 256 KiB
+        (asyncio's max_size) is delivered cut to that size, as asyncio does. \a address is
+        invalid for a datagram from an unbound Unix datagram socket. */
+    virtual void datagramReceived(QByteArrayView data, const SocketAddress &address);
+    /*! A send or receive failed with \a error (an OSError: ConnectionRefusedError after an
+        ICMP port unreachable, ...). The endpoint stays open. */
+    virtual void errorReceived(std::exception_ptr error);
+
+private:
+    friend class detail::DatagramSocketTransport;
+    DatagramTransport *m_transport = nullptr;
 };
 
 } // namespace qaio

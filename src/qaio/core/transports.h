@@ -9,7 +9,8 @@
     A transport moves bytes between a socket and a protocol (protocols.h). The loop makes
     them: EventLoop::createConnection(), createUnixConnection(), connectAcceptedSocket()
     and the servers of createServer() / createUnixServer(). Stream sockets (TCP and Unix)
-    get a Transport.
+    get a Transport; datagram sockets (UDP and Unix datagram) made by
+    EventLoop::createDatagramEndpoint() get a DatagramTransport.
 
     \section1 Ownership
 
@@ -55,6 +56,7 @@
 */
 
 #include <qaio/base/qaioglobal.h>
+#include <qaio/platform/socketaddress.h>
 
 #include <QtCore/QByteArray>
 #include <QtCore/QByteArrayView>
@@ -183,6 +185,61 @@ private:
     /*! The stream machinery EventLoop::sendfile() drives, or nullptr when this transport
         cannot send files (asyncio's _sendfile_compatible). */
     virtual detail::StreamTransport *sendfileTarget() noexcept { return nullptr; }
+};
+
+/*!
+    \class qaio::DatagramTransport
+    A datagram endpoint: a UDP or Unix datagram socket, as asyncio's DatagramTransport.
+
+    Datagrams keep their boundaries: each sendto() is one datagram, each
+    DatagramProtocol::datagramReceived() one received datagram. sendto() sends at once and
+    buffers the datagram (with its address) only when the kernel's send buffer is full;
+    buffered datagrams go out in order when the socket is writable again. The buffer counts
+    each datagram's size plus 8 bytes (asyncio's estimate of its header) against the same
+    flow-control marks as a stream transport (high 64 KiB, low 16 KiB): pauseWriting() and
+    resumeWriting() on the protocol.
+
+    A socket error while sending or receiving (ICMP port unreachable reported as
+    ConnectionRefusedError, a datagram too large for the path, ...) is handed to
+    DatagramProtocol::errorReceived() and the endpoint carries on; the datagram whose
+    sending failed is dropped, as the network could have dropped it. Nothing ends the
+    endpoint but close(), abort() or the loop closing.
+
+    \code
+    auto factory = [] { return std::make_unique<PingProtocol>(); };
+    auto opening = loop.createDatagramEndpoint(factory, {.remoteAddr = qaio::HostAndPort{"127.0.0.1", 9999}});
+    auto [transport, protocol] = co_await std::move(opening);
+    transport->sendto("ping");            // to the remote address
+    transport->close();                   // after buffered datagrams are sent
+    \endcode
+
+    Errors: sendto() throws ValueError("Invalid address: must be None or <remote>") when an
+    endpoint with a remote address is given another one, and ValueError when an endpoint
+    without one is given no address; setWriteBufferLimits() throws ValueError unless
+    high >= low >= 0.
+*/
+class QAIO_EXPORT DatagramTransport : public virtual BaseTransport
+{
+public:
+    /*! Sends \a data as one datagram to \a address, or to the endpoint's remote address
+        when \a address is invalid (asyncio's addr=None). An empty \a data is an empty
+        datagram. The data is copied only if the datagram has to be buffered. After close()
+        the datagram is dropped (a warning is logged after repeated drops). */
+    virtual void sendto(QByteArrayView data, const SocketAddress &address = {}) = 0;
+    /*! As above; a buffered QByteArray is shared, not copied. */
+    virtual void sendto(const QByteArray &data, const SocketAddress &address = {}) = 0;
+    void sendto(const char *data, const SocketAddress &address = {}) { sendto(QByteArrayView(data), address); }
+    /*! Closes at once, dropping buffered datagrams; connectionLost() follows with a null
+        error. */
+    virtual void abort() = 0;
+
+    /*! Bytes of the buffered datagrams, each counted with 8 bytes of header (asyncio's
+        get_write_buffer_size()). */
+    virtual qsizetype writeBufferSize() const = 0;
+    /*! As WriteTransport::setWriteBufferLimits(). */
+    virtual void setWriteBufferLimits(std::optional<qsizetype> high = std::nullopt,
+                                      std::optional<qsizetype> low = std::nullopt) = 0;
+    virtual WriteBufferLimits writeBufferLimits() const = 0;
 };
 
 } // namespace qaio

@@ -42,6 +42,7 @@
 #include <qaio/core/loopcore.h>
 #include <qaio/core/protocols.h>
 #include <qaio/net/connectionoptions.h>
+#include <qaio/net/datagramoptions.h>
 #include <qaio/net/server.h>
 #include <qaio/tasks/coro.h>
 #include <qaio/tasks/exceptioncontext.h>
@@ -243,6 +244,21 @@ public:
     /*! Serves on the bound AF_UNIX stream socket options.sock. Throws ValueError("path was
         not specified, and no sock specified") without one. */
     Coro<std::shared_ptr<Server>> createUnixServer(ProtocolFactory protocolFactory, UnixServerOptions options);
+    /*! Opens a datagram endpoint (asyncio's create_datagram_endpoint()): a UDP socket, or
+        a Unix datagram socket for AddressFamily::Unix or Unix addresses, bound to
+        options.localAddr and connected to options.remoteAddr if given, served by a
+        qaio::DatagramProtocol from \a protocolFactory. Host names are resolved without
+        blocking; each (family, protocol) the addresses resolve to is tried in turn until a
+        socket can be made, bound and connected. Implemented in eventloop_datagrams.cpp.
+        Throws ValueError("unexpected address family") with no address and no family,
+        ValueError("can not get address information") when the local and remote addresses
+        have no family in common, ValueError("A datagram socket was expected, got ...") for
+        a stream options.sock, ValueError("socket modifier keyword arguments can not be used
+        when sock is specified. (...)") when options.sock comes with other fields, and the
+        first OSError when no socket could be set up. */
+    template <class Factory>
+    Coro<DatagramEndpoint<detail::ProtocolOf<Factory>>> createDatagramEndpoint(Factory protocolFactory,
+                                                                               DatagramEndpointOptions options = {});
     /*! Sends \a count bytes (all if unset) of \a file from \a offset over \a transport
         (asyncio's loop.sendfile()): zero-copy with sendfile(2) once the transport's write
         buffer has drained (reading is paused meanwhile and other writes throw
@@ -273,6 +289,8 @@ private:
                                                     UnixConnectionOptions options);
     Coro<ErasedConnection> connectAcceptedSocketImpl(ProtocolFactory factory, Socket sock,
                                                      AcceptedSocketOptions options);
+    Coro<DatagramEndpoint<BaseProtocol>> createDatagramEndpointImpl(ProtocolFactory factory,
+                                                                    DatagramEndpointOptions options);
     std::unique_ptr<Executor> m_defaultExecutor;
     ExceptionHandler m_exceptionHandler;
     bool m_inHandler = false;
@@ -430,6 +448,27 @@ EventLoop::connectAcceptedSocket(Factory protocolFactory, Socket sock, AcceptedS
 {
     return detail::typedConnection<detail::ProtocolOf<Factory>>(
         connectAcceptedSocketImpl(ProtocolFactory(std::move(protocolFactory)), std::move(sock), std::move(options)));
+}
+
+namespace detail {
+template <class P>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<DatagramEndpoint<P>> typedDatagramEndpoint(Coro<DatagramEndpoint<BaseProtocol>> inner)
+{
+    // A type-erased ProtocolFactory (P = BaseProtocol) is checked when the transport adopts
+    // the protocol (ValueError); a typed factory here.
+    static_assert(std::is_base_of_v<DatagramProtocol, P> || std::is_same_v<P, BaseProtocol>,
+                  "the protocol factory must make a qaio::DatagramProtocol");
+    auto made = co_await std::move(inner);
+    co_return DatagramEndpoint<P>{std::move(made.transport), static_cast<P *>(made.protocol)};
+}
+} // namespace detail
+
+template <class Factory>
+Coro<DatagramEndpoint<detail::ProtocolOf<Factory>>>
+EventLoop::createDatagramEndpoint(Factory protocolFactory, DatagramEndpointOptions options)
+{
+    return detail::typedDatagramEndpoint<detail::ProtocolOf<Factory>>(
+        createDatagramEndpointImpl(ProtocolFactory(std::move(protocolFactory)), std::move(options)));
 }
 
 /*! Schedules \a coro as a task on the running loop (asyncio.create_task()). */

@@ -77,6 +77,11 @@ std::ptrdiff_t send(NativeSocket fd, const void *data, std::size_t size, int &er
 std::ptrdiff_t sendVector(NativeSocket fd, const QByteArrayView *parts, std::size_t count, int &error) noexcept;
 std::size_t maxVectorParts() noexcept;
 std::ptrdiff_t receiveFrom(NativeSocket fd, void *buffer, std::size_t size, SocketAddress *from, int &error) noexcept;
+/*! One datagram into \a buffer (recvmsg): its size, cut to \a size when it was larger
+    (\a truncated is then set), and its sender written straight into \a from (no copy; left
+    invalid for an unnamed sender). -1 with \a error set on failure. */
+std::ptrdiff_t receiveDatagram(NativeSocket fd, void *buffer, std::size_t size, SocketAddress &from, bool &truncated,
+                               int &error) noexcept;
 std::ptrdiff_t sendTo(NativeSocket fd, const void *data, std::size_t size, const SocketAddress &to,
                       int &error) noexcept;
 /*! Zero-copy file to socket; returns -1 with error set, a "not supported" error where the

@@ -4,6 +4,8 @@
 
 #include <qaio/base/errors.h>
 #include <qaio/core/detail/fdwatcher_p.h>
+#include <qaio/core/detail/readbuffer_p.h>
+#include <qaio/core/detail/writeflow_p.h>
 #include <qaio/platform/oserror.h>
 #include <qaio/platform/socketops_p.h>
 
@@ -13,10 +15,6 @@ namespace qaio::detail {
 
 namespace {
 
-// asyncio's max_size: the most one read takes from the descriptor.
-constexpr qsizetype kMaxReadSize = 256 * 1024;
-// asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES.
-constexpr int kLogThresholdForConnLostWrites = 5;
 // Parts gathered into one sendSome(); sys::sendVector() takes at most this many.
 constexpr std::size_t kMaxWriteParts = 64;
 // A buffered copy smaller than this takes later small writes too (fewer parts to send).
@@ -24,71 +22,23 @@ constexpr qsizetype kCoalesceLimit = 16 * 1024;
 
 } // namespace
 
-// One read buffer per thread, shared by its transports: the data is only lent to
-// dataReceived() for the duration of the call. A read nested in that call (a nested Qt
-// event loop) gets a buffer of its own.
-struct ThreadReadBuffer
-{
-    std::unique_ptr<char[]> data;
-    bool busy = false;
-};
-
-namespace {
-
-thread_local ThreadReadBuffer t_readBuffer;
-
-class ReadBufferLease
-{
-public:
-    explicit ReadBufferLease(ThreadReadBuffer &shared)
-    {
-        if (!shared.busy) {
-            if (!shared.data)
-                shared.data.reset(new char[kMaxReadSize]);
-            shared.busy = true;
-            m_shared = &shared;
-            m_data = shared.data.get();
-        } else {
-            m_own.reset(new char[kMaxReadSize]);
-            m_data = m_own.get();
-        }
-    }
-    ~ReadBufferLease()
-    {
-        if (m_shared)
-            m_shared->busy = false;
-    }
-    ReadBufferLease(const ReadBufferLease &) = delete;
-    ReadBufferLease &operator=(const ReadBufferLease &) = delete;
-    char *data() const noexcept { return m_data; }
-
-private:
-    ThreadReadBuffer *m_shared = nullptr;
-    std::unique_ptr<char[]> m_own;
-    char *m_data = nullptr;
-};
-
-} // namespace
-
 // ---- creation and destruction ---------------------------------------------------------
 
 StreamTransport::StreamTransport(LoopCore &loop, qintptr fd, std::unique_ptr<BaseProtocol> protocol, Names names)
-    : LoopResource(&loop), m_loop(loop), m_fd(fd), m_names(names),
-      m_readBuffer(&t_readBuffer) // made on the loop's thread, where all reads happen
+    : TransportBase(loop, fd, *this), m_names(names),
+      m_readBuffer(&threadReadBuffer()) // made on the loop's thread, where all reads happen
 {
     adoptProtocol(std::move(protocol), "protocolFactory");
-    m_loop.claimTransportFd(m_fd, this);
 }
 
 StreamTransport::~StreamTransport()
 {
     // The protocol goes first, while every member it might still look at is alive.
-    m_retired.clear();
-    m_protocol.reset();
+    destroyProtocols();
     if (m_state != State::Closed && isLinked()) {
         watchReadable(false);
         watchWritable(false);
-        m_loop.releaseTransportFd(m_fd, this);
+        releaseDescriptor();
     }
 }
 
@@ -112,9 +62,9 @@ void StreamTransport::loopClosing() noexcept
 {
     // The loop drops its watchers itself; only the descriptor and the self-reference remain.
     m_state = State::Closed;
-    m_readerWatched = m_writerWatched = false;
+    forgetWatches();
     clearBuffer();
-    m_loop.releaseTransportFd(m_fd, this);
+    releaseDescriptor();
     closeDescriptor(true);
     std::shared_ptr<StreamTransport> self = std::move(m_self);
     // `self` may be the last reference: this object ends with this scope.
@@ -133,11 +83,9 @@ void StreamTransport::adoptProtocol(std::unique_ptr<BaseProtocol> protocol, cons
                              .arg(QLatin1String(operation)));
     StreamProtocolBase *stream = data ? static_cast<StreamProtocolBase *>(data) : buffered;
     stream->m_transport = this;
-    std::unique_ptr<BaseProtocol> old = std::exchange(m_protocol, std::move(protocol));
+    replaceProtocol(std::move(protocol));
     m_dataProtocol = data;
     m_bufferedProtocol = buffered;
-    if (old && m_callbackDepth > 0)
-        m_retired.push_back(std::move(old));
 }
 
 void StreamTransport::setProtocol(std::unique_ptr<BaseProtocol> protocol)
@@ -145,41 +93,6 @@ void StreamTransport::setProtocol(std::unique_ptr<BaseProtocol> protocol)
     if (!protocol)
         throw ValueError("setProtocol(): protocol is null");
     adoptProtocol(std::move(protocol), "setProtocol(): protocol");
-}
-
-void StreamTransport::reportCallbackError(const QString &message, std::exception_ptr error)
-{
-    LoopError report;
-    report.message = message;
-    report.exception = std::move(error);
-    report.transport = this;
-    report.protocol = m_protocol.get();
-    report.socket = m_fd;
-    m_loop.reportLoopError(report);
-}
-
-// ---- watching the descriptor ----------------------------------------------------------
-
-void StreamTransport::watchReadable(bool on)
-{
-    if (on == m_readerWatched)
-        return;
-    m_readerWatched = on;
-    if (on)
-        m_loop.watcherFor(m_fd, "addReader").setReader([this] { onReadable(); });
-    else
-        m_loop.removeWatcher(m_fd, true);
-}
-
-void StreamTransport::watchWritable(bool on)
-{
-    if (on == m_writerWatched)
-        return;
-    m_writerWatched = on;
-    if (on)
-        m_loop.watcherFor(m_fd, "addWriter").setWriter([this] { onWritable(); });
-    else
-        m_loop.removeWatcher(m_fd, false);
 }
 
 // ---- reading --------------------------------------------------------------------------
@@ -561,16 +474,9 @@ void StreamTransport::writeEof()
 
 void StreamTransport::setWriteBufferLimits(std::optional<qsizetype> high, std::optional<qsizetype> low)
 {
-    qsizetype h, l;
-    if (!high)
-        h = low ? 4 * *low : 64 * 1024;
-    else
-        h = *high;
-    l = low ? *low : h / 4;
-    if (!(h >= l && l >= 0))
-        throw ValueError(QStringLiteral("high (%1) must be >= low (%2) must be >= 0").arg(h).arg(l));
-    m_highWater = h;
-    m_lowWater = l;
+    const WriteBufferLimits limits = checkedWriteBufferLimits(high, low);
+    m_highWater = limits.high;
+    m_lowWater = limits.low;
     maybePauseProtocol();
 }
 
@@ -671,7 +577,7 @@ void StreamTransport::callConnectionLost(std::exception_ptr error)
         callProtocol("Exception in protocol.connectionLost()", [&error](BaseProtocol &p) { p.connectionLost(error); });
     watchReadable(false);
     watchWritable(false);
-    m_loop.releaseTransportFd(m_fd, this);
+    releaseDescriptor();
     closeDescriptor(false);
     unlinkFromLoop();
     std::shared_ptr<StreamTransport> self = std::move(m_self);

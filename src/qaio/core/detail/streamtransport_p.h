@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #pragma once
 
-#include <qaio/core/detail/loopresource_p.h>
+#include <qaio/core/detail/transportbase_p.h>
 #include <qaio/core/loopcore.h>
 #include <qaio/core/protocols.h>
 #include <qaio/core/transports.h>
@@ -68,7 +68,7 @@ class NativeSendfile;
     exception handler; a protocol replaced during its own callback is destroyed when the
     outermost callback returns.
 */
-class StreamTransport : public Transport, public LoopResource
+class StreamTransport : public Transport, public TransportBase
 {
 public:
     ~StreamTransport() override;
@@ -118,8 +118,8 @@ public:
     /*! Ends the connection with \a error (an OSError during a native sendfile). */
     void failWith(std::exception_ptr error) { forceClose(error); }
     bool isOpen() const noexcept { return m_state == State::Open; }
-    qintptr descriptor() const noexcept { return m_fd; }
-    LoopCore &loop() const noexcept { return m_loop; }
+    using TransportBase::descriptor;
+    using TransportBase::loop;
     /*! The zero-copy path of EventLoop::sendfile(), if this transport has one (the
         capability asyncio reads from _sendfile_compatible). */
     virtual NativeSendfile *nativeSendfile() noexcept { return nullptr; }
@@ -153,52 +153,21 @@ protected:
         it. \a loopClosing: the loop is closing (no callback may run). */
     virtual void closeDescriptor(bool loopClosing) noexcept = 0;
 
-    /*! Runs \a call on the protocol; an exception goes to the exception handler with
-        \a what as the message. */
-    template <class Call>
-    void callProtocol(const char *what, Call &&call)
-    {
-        CallbackScope scope(*this);
-        try {
-            call(*m_protocol);
-        } catch (...) {
-            reportCallbackError(QString::fromLatin1(what), std::current_exception());
-        }
-    }
-
 private:
     enum class State { Open, Closing, LostPending, Closed };
-
-    // Protocols replaced by setProtocol() during one of their own callbacks are destroyed
-    // when the outermost callback returns.
-    class CallbackScope
-    {
-    public:
-        explicit CallbackScope(StreamTransport &t) : m_t(t) { ++m_t.m_callbackDepth; }
-        ~CallbackScope()
-        {
-            if (--m_t.m_callbackDepth == 0 && !m_t.m_retired.empty())
-                m_t.m_retired.clear();
-        }
-        CallbackScope(const CallbackScope &) = delete;
-        CallbackScope &operator=(const CallbackScope &) = delete;
-
-    private:
-        StreamTransport &m_t;
-    };
 
     void loopClosing() noexcept override;
     StreamTransport *sendfileTarget() noexcept override { return this; }
     void adoptProtocol(std::unique_ptr<BaseProtocol> protocol, const char *operation);
 
-    void onReadable();
+    void onReadable() override;
     void readData();
     void readIntoBuffer();
     /*! One receiveSome(): the bytes to deliver, or 0 when there are none (it would block,
         it failed, or EOF was handled). */
     qsizetype receiveInto(char *data, std::size_t size);
     void onEof();
-    void onWritable();
+    void onWritable() override;
     /*! Sends as much of the buffer as the kernel takes. Returns false after a fatal error. */
     bool flushBuffer();
     void writeImpl(QByteArrayView data, const QByteArray *shared);
@@ -219,29 +188,20 @@ private:
     void forceClose(std::exception_ptr error);
     void scheduleConnectionLost(std::exception_ptr error);
     void callConnectionLost(std::exception_ptr error);
-    void reportCallbackError(const QString &message, std::exception_ptr error);
 
     void maybePauseProtocol();
     void maybeResumeProtocol();
     void notifyPauseWriting();
     void notifyResumeWriting();
 
-    void watchReadable(bool on);
-    void watchWritable(bool on);
     void wake(WaitFor reached);
     void failWaiter(std::exception_ptr error);
 
-    LoopCore &m_loop;
-    qintptr m_fd;
     Names m_names;
     std::shared_ptr<StreamTransport> m_self;
-    std::unique_ptr<BaseProtocol> m_protocol;
     Protocol *m_dataProtocol = nullptr;         // m_protocol as a Protocol, or null
     BufferedProtocol *m_bufferedProtocol = nullptr; // m_protocol as a BufferedProtocol, or null
-    std::vector<std::unique_ptr<BaseProtocol>> m_retired; // replaced while one of their callbacks ran
-    // The loop thread's read buffer, looked up once: a thread_local access from a shared
-    // library is a __tls_get_addr() call, too dear for every read.
-    ThreadReadBuffer *m_readBuffer;
+    ThreadReadBuffer *m_readBuffer; // the loop thread's (core/detail/readbuffer_p.h)
 
     std::vector<QByteArray> m_chunks; // write buffer; m_chunks[m_head] is the oldest
     std::size_t m_head = 0;
@@ -254,11 +214,8 @@ private:
     WaitFor m_waitingFor = WaitFor::Nothing;
 
     int m_droppedWrites = 0; // asyncio's _conn_lost: 1 once closing, +1 per dropped write
-    int m_callbackDepth = 0;
     State m_state = State::Open;
     bool m_readingPaused = false;
-    bool m_readerWatched = false;
-    bool m_writerWatched = false;
     bool m_eofReceived = false;
     bool m_eofRequested = false;
     bool m_writePaused = false;    // the buffer crossed the high-water mark and has not drained

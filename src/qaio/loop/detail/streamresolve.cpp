@@ -1,5 +1,6 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
-// Name resolution for createConnection() and createServer(): the facade's, as the DNS is.
+// Name resolution for createConnection(), createServer() and createDatagramEndpoint(): the
+// facade's, as the DNS is.
 #include <qaio/loop/detail/streamresolve_p.h>
 
 #include <qaio/loop/eventloop.h>
@@ -18,7 +19,7 @@ void setResolveOverrideForTesting(ResolveOverride override)
 }
 
 Coro<std::vector<AddrInfo>> resolveStream(EventLoop &loop, QString host, quint16 port, AddressFamily family,
-                                          int protocol, int flags)
+                                          int protocol, int flags, SocketType type)
 {
     if (t_resolveOverride) {
         std::optional<std::vector<AddrInfo>> replaced = t_resolveOverride(host, port);
@@ -33,7 +34,7 @@ Coro<std::vector<AddrInfo>> resolveStream(EventLoop &loop, QString host, quint16
         if (family == AddressFamily::Unspecified || family == literalFamily) {
             AddrInfo info;
             info.family = literalFamily;
-            info.type = SocketType::Stream;
+            info.type = type;
             info.protocol = protocol;
             info.address = SocketAddress(literal, port);
             co_return std::vector<AddrInfo>{info};
@@ -41,7 +42,7 @@ Coro<std::vector<AddrInfo>> resolveStream(EventLoop &loop, QString host, quint16
     }
     AddrInfoHints hints;
     hints.family = family;
-    hints.type = SocketType::Stream;
+    hints.type = type;
     hints.protocol = protocol;
     hints.flags = flags;
     Coro<std::vector<AddrInfo>> resolving = loop.getaddrinfo(host, QString::number(port), hints);

@@ -425,6 +425,32 @@ std::ptrdiff_t receiveFrom(NativeSocket fd, void *buffer, std::size_t size, Sock
     return n;
 }
 
+std::ptrdiff_t receiveDatagram(NativeSocket fd, void *buffer, std::size_t size, SocketAddress &from, bool &truncated,
+                               int &error) noexcept
+{
+    static_assert(SocketAddress::capacity() >= sizeof(sockaddr_storage));
+    iovec part{buffer, size};
+    msghdr message{};
+    message.msg_iov = &part;
+    message.msg_iovlen = 1;
+    ssize_t n;
+    do {
+        message.msg_name = from.nativeData();
+        message.msg_namelen = socklen_t(SocketAddress::capacity());
+        message.msg_flags = 0;
+        n = ::recvmsg(int(fd), &message, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        error = errno;
+        from.setNativeSize(0);
+        return n;
+    }
+    // An unnamed Unix sender has nothing past its family: no address to report.
+    from.setNativeSize(message.msg_namelen > sizeof(sa_family_t) ? std::size_t(message.msg_namelen) : 0);
+    truncated = (message.msg_flags & MSG_TRUNC) != 0;
+    return n;
+}
+
 std::ptrdiff_t sendTo(NativeSocket fd, const void *data, std::size_t size, const SocketAddress &to, int &error) noexcept
 {
     ssize_t n;
