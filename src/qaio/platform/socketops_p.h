@@ -77,7 +77,7 @@ std::ptrdiff_t send(NativeSocket fd, const void *data, std::size_t size, int &er
 std::ptrdiff_t sendVector(NativeSocket fd, const QByteArrayView *parts, std::size_t count, int &error) noexcept;
 std::size_t maxVectorParts() noexcept;
 std::ptrdiff_t receiveFrom(NativeSocket fd, void *buffer, std::size_t size, SocketAddress *from, int &error) noexcept;
-/*! One datagram into \a buffer (recvmsg): its size, cut to \a size when it was larger
+/*! One datagram into \a buffer: its size, cut to \a size when it was larger
     (\a truncated is then set), and its sender written straight into \a from (no copy; left
     invalid for an unnamed sender). -1 with \a error set on failure. */
 std::ptrdiff_t receiveDatagram(NativeSocket fd, void *buffer, std::size_t size, SocketAddress &from, bool &truncated,
