@@ -40,6 +40,7 @@
 #include <qaio/net/server.h>
 #include <qaio/net/socket.h>
 #include <qaio/net/transportsocket.h>
+#include <qaio/process/pipes.h>
 #include <qaio/platform/dns.h>
 #include <qaio/platform/oserror.h>
 #include <qaio/platform/socketaddress.h>

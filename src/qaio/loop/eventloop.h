@@ -44,6 +44,7 @@
 #include <qaio/net/connectionoptions.h>
 #include <qaio/net/datagramoptions.h>
 #include <qaio/net/server.h>
+#include <qaio/process/pipes.h>
 #include <qaio/tasks/coro.h>
 #include <qaio/tasks/exceptioncontext.h>
 #include <qaio/tasks/future.h>
@@ -259,6 +260,17 @@ public:
     template <class Factory>
     Coro<DatagramEndpoint<detail::ProtocolOf<Factory>>> createDatagramEndpoint(Factory protocolFactory,
                                                                                DatagramEndpointOptions options = {});
+    /*! Serves the read end \a fd of a pipe, FIFO, socket, PTY or character device with
+        a protocol from \a protocolFactory (asyncio's connect_read_pipe(); see
+        process/pipes.h: the transport takes \a fd over). Returns once connectionMade()
+        has run. Throws ValueError("Pipe transport is for pipes/sockets only.") for a
+        regular file or directory, ValueError for a descriptor that is not open.
+        Implemented in eventloop_pipes.cpp. */
+    template <class Factory>
+    Coro<ReadPipeConnection<detail::ProtocolOf<Factory>>> connectReadPipe(Factory protocolFactory, qintptr fd);
+    /*! The writing counterpart (asyncio's connect_write_pipe()), same rules. */
+    template <class Factory>
+    Coro<WritePipeConnection<detail::ProtocolOf<Factory>>> connectWritePipe(Factory protocolFactory, qintptr fd);
     /*! Sends \a count bytes (all if unset) of \a file from \a offset over \a transport
         (asyncio's loop.sendfile()): zero-copy with sendfile(2) once the transport's write
         buffer has drained (reading is paused meanwhile and other writes throw
@@ -291,6 +303,7 @@ private:
                                                      AcceptedSocketOptions options);
     Coro<DatagramEndpoint<BaseProtocol>> createDatagramEndpointImpl(ProtocolFactory factory,
                                                                     DatagramEndpointOptions options);
+    Coro<ErasedConnection> connectPipeImpl(ProtocolFactory factory, qintptr fd, bool write);
     std::unique_ptr<Executor> m_defaultExecutor;
     ExceptionHandler m_exceptionHandler;
     bool m_inHandler = false;
@@ -469,6 +482,33 @@ EventLoop::createDatagramEndpoint(Factory protocolFactory, DatagramEndpointOptio
 {
     return detail::typedDatagramEndpoint<detail::ProtocolOf<Factory>>(
         createDatagramEndpointImpl(ProtocolFactory(std::move(protocolFactory)), std::move(options)));
+}
+
+namespace detail {
+template <class Typed, class P>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<Typed> typedPipe(Coro<Connection<BaseProtocol>> inner)
+{
+    static_assert(isStreamProtocol<P> || std::is_same_v<P, BaseProtocol>,
+                  "the protocol factory must make a qaio::Protocol or qaio::BufferedProtocol");
+    auto made = co_await std::move(inner);
+    co_return Typed{std::move(made.transport), static_cast<P *>(made.protocol)};
+}
+} // namespace detail
+
+template <class Factory>
+Coro<ReadPipeConnection<detail::ProtocolOf<Factory>>> EventLoop::connectReadPipe(Factory protocolFactory, qintptr fd)
+{
+    using P = detail::ProtocolOf<Factory>;
+    return detail::typedPipe<ReadPipeConnection<P>, P>(
+        connectPipeImpl(ProtocolFactory(std::move(protocolFactory)), fd, false));
+}
+
+template <class Factory>
+Coro<WritePipeConnection<detail::ProtocolOf<Factory>>> EventLoop::connectWritePipe(Factory protocolFactory, qintptr fd)
+{
+    using P = detail::ProtocolOf<Factory>;
+    return detail::typedPipe<WritePipeConnection<P>, P>(
+        connectPipeImpl(ProtocolFactory(std::move(protocolFactory)), fd, true));
 }
 
 /*! Schedules \a coro as a task on the running loop (asyncio.create_task()). */

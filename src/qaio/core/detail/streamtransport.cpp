@@ -7,6 +7,7 @@
 #include <qaio/core/detail/readbuffer_p.h>
 #include <qaio/core/detail/writeflow_p.h>
 #include <qaio/platform/oserror.h>
+#include <qaio/platform/pipeops_p.h>
 #include <qaio/platform/socketops_p.h>
 
 #include <algorithm>
@@ -24,8 +25,9 @@ constexpr qsizetype kCoalesceLimit = 16 * 1024;
 
 // ---- creation and destruction ---------------------------------------------------------
 
-StreamTransport::StreamTransport(LoopCore &loop, qintptr fd, std::unique_ptr<BaseProtocol> protocol, Names names)
-    : TransportBase(loop, fd, *this), m_names(names),
+StreamTransport::StreamTransport(LoopCore &loop, qintptr fd, std::unique_ptr<BaseProtocol> protocol, Names names,
+                                 Direction direction)
+    : TransportBase(loop, fd, *this), m_names(names), m_direction(direction),
       m_readBuffer(&threadReadBuffer()) // made on the loop's thread, where all reads happen
 {
     adoptProtocol(std::move(protocol), "protocolFactory");
@@ -51,7 +53,8 @@ void StreamTransport::start(std::shared_ptr<StreamTransport> self, std::function
         self->m_madeCalled = true;
         self->callProtocol("Exception in protocol.connectionMade()",
                            [&self](BaseProtocol &p) { p.connectionMade(*self); });
-        if (self->isReading() && !self->m_eofReceived)
+        if (self->m_direction == Direction::WriteOnly ? self->m_watchesReaderGone && self->isOpen()
+                                                      : self->isReading() && !self->m_eofReceived)
             self->watchReadable(true);
         if (started)
             started();
@@ -99,6 +102,10 @@ void StreamTransport::setProtocol(std::unique_ptr<BaseProtocol> protocol)
 
 void StreamTransport::onReadable()
 {
+    if (m_direction == Direction::WriteOnly) {
+        onReaderGone();
+        return;
+    }
     if (m_state != State::Open || m_readingPaused)
         return;
     CallbackScope scope(*this);
@@ -173,13 +180,23 @@ void StreamTransport::onEof()
         fatalError(std::current_exception(), QStringLiteral("Fatal error: protocol.eofReceived() call failed."));
         return;
     }
-    if (keepOpen) {
+    if (keepOpen && m_direction == Direction::Both) {
         // Still writable, but nothing more can be received: stop watching for reading.
         if (m_state == State::Open)
             watchReadable(false);
     } else {
         close();
     }
+}
+
+void StreamTransport::onReaderGone()
+{
+    if (m_state != State::Open && m_state != State::Closing)
+        return;
+    if (m_loop.getDebug())
+        qCDebug(lcQaioDebug) << m_names.transport << "transport" << m_fd << "lost its reader";
+    // asyncio's _UnixWritePipeTransport._read_ready(): data still buffered is lost.
+    forceClose(m_bufferSize > 0 ? makeOSError(sys::brokenPipeError(), QString::fromLatin1(m_names.send)) : nullptr);
 }
 
 void StreamTransport::pauseReading()
@@ -204,6 +221,9 @@ void StreamTransport::resumeReading()
 
 void StreamTransport::refuseWrite(const char *operation) const
 {
+    if (m_direction == Direction::ReadOnly)
+        throw RuntimeError(QStringLiteral("%1(): the %2 transport is read-only")
+                               .arg(QLatin1String(operation), QLatin1String(m_names.transport)));
     if (m_eofRequested)
         throw RuntimeError(QStringLiteral("Cannot call %1() after writeEof()").arg(QLatin1String(operation)));
     throw RuntimeError(QStringLiteral("unable to %1; sendfile is in progress").arg(QLatin1String(operation)));

@@ -80,7 +80,10 @@ public:
     BaseProtocol *protocol() const override { return m_protocol.get(); }
 
     // ReadTransport
-    bool isReading() const override { return m_state == State::Open && !m_readingPaused; }
+    bool isReading() const override
+    {
+        return m_state == State::Open && !m_readingPaused && m_direction != Direction::WriteOnly;
+    }
     void pauseReading() override;
     void resumeReading() override;
 
@@ -135,9 +138,20 @@ protected:
         const char *send;      // "send"
     };
 
+    /*! Which ways the bytes go. A read pipe only reads: write() throws, EOF always ends
+        it (asyncio's _UnixReadPipeTransport ignores eof_received()'s answer). A write
+        pipe only writes; its descriptor becomes readable when the reader has gone (a
+        FIFO's or socket's EOF), which ends the transport: with BrokenPipeError if data
+        was still buffered (asyncio's _UnixWritePipeTransport._read_ready). */
+    enum class Direction { Both, ReadOnly, WriteOnly };
+
     /*! Takes \a fd (non-blocking, owned by the concrete transport) and \a protocol, which
         must be a Protocol or BufferedProtocol (ValueError otherwise). */
-    StreamTransport(LoopCore &loop, qintptr fd, std::unique_ptr<BaseProtocol> protocol, Names names);
+    StreamTransport(LoopCore &loop, qintptr fd, std::unique_ptr<BaseProtocol> protocol, Names names,
+                    Direction direction = Direction::Both);
+    /*! For a write-only transport: watch the descriptor for the reader going away (not
+        possible on every kind of file; set before start()). */
+    void setWatchesReaderGone(bool on) noexcept { m_watchesReaderGone = on; }
 
     /*! Holds \a self until connectionLost() has returned, and schedules connectionMade(),
         then the start of reading, then \a started, in one callback (asyncio's order). */
@@ -167,13 +181,14 @@ private:
         it failed, or EOF was handled). */
     qsizetype receiveInto(char *data, std::size_t size);
     void onEof();
+    void onReaderGone();
     void onWritable() override;
     /*! Sends as much of the buffer as the kernel takes. Returns false after a fatal error. */
     bool flushBuffer();
     void writeImpl(QByteArrayView data, const QByteArray *shared);
     void requireWritable(const char *operation) const
     {
-        if (m_eofRequested || m_sendfileActive) [[unlikely]]
+        if (m_eofRequested || m_sendfileActive || m_direction == Direction::ReadOnly) [[unlikely]]
             refuseWrite(operation);
     }
     [[noreturn]] void refuseWrite(const char *operation) const;
@@ -198,6 +213,7 @@ private:
     void failWaiter(std::exception_ptr error);
 
     Names m_names;
+    Direction m_direction;
     std::shared_ptr<StreamTransport> m_self;
     Protocol *m_dataProtocol = nullptr;         // m_protocol as a Protocol, or null
     BufferedProtocol *m_bufferedProtocol = nullptr; // m_protocol as a BufferedProtocol, or null
@@ -223,6 +239,7 @@ private:
     bool m_flowCallbacksSuppressed = false; // during the sendfile fallback
     bool m_sendfileActive = false;
     bool m_madeCalled = false;
+    bool m_watchesReaderGone = false;
     bool m_droppedWriteWarned = false;
 };
 

@@ -13,7 +13,10 @@ TransportBase::TransportBase(LoopCore &loop, qintptr fd, const BaseTransport &tr
     m_loop.claimTransportFd(m_fd, &m_transport);
 }
 
-TransportBase::~TransportBase() = default;
+TransportBase::~TransportBase()
+{
+    releaseDescriptor();
+}
 
 void TransportBase::reportCallbackError(const QString &message, std::exception_ptr error)
 {
@@ -63,6 +66,9 @@ void TransportBase::watchWritable(bool on)
 
 void TransportBase::releaseDescriptor() noexcept
 {
+    if (!m_claimed)
+        return;
+    m_claimed = false;
     m_loop.releaseTransportFd(m_fd, &m_transport);
 }
 

@@ -77,7 +77,8 @@ protected:
     void watchWritable(bool on);
     /*! The loop dropped every watcher itself (it is closing). */
     void forgetWatches() noexcept { m_readerWatched = m_writerWatched = false; }
-    /*! Gives the descriptor back to the loop (before closing it). */
+    /*! Gives the descriptor back to the loop (before closing it); idempotent. A transport
+        destroyed without it (its constructor threw) gives it back then. */
     void releaseDescriptor() noexcept;
     virtual void onReadable() = 0;
     virtual void onWritable() = 0;
@@ -92,6 +93,7 @@ private:
     int m_callbackDepth = 0;
     bool m_readerWatched = false;
     bool m_writerWatched = false;
+    bool m_claimed = true; // the descriptor is registered with the loop as this transport's
 };
 
 } // namespace qaio::detail
