@@ -82,6 +82,16 @@ std::ptrdiff_t receiveFrom(NativeSocket fd, void *buffer, std::size_t size, Sock
     invalid for an unnamed sender). -1 with \a error set on failure. */
 std::ptrdiff_t receiveDatagram(NativeSocket fd, void *buffer, std::size_t size, SocketAddress &from, bool &truncated,
                                int &error) noexcept;
+/*! The most datagrams receiveDatagrams() takes at once. */
+constexpr std::size_t kMaxDatagramBatch = 16;
+/*! Up to \a count (<= kMaxDatagramBatch) queued datagrams in one call where the system
+    has one (recvmmsg() on Linux; elsewhere one receiveDatagram()): the i-th into
+    \a buffer + i * \a slotSize, its size (cut to \a slotSize) in \a sizes[i],
+    \a truncated[i] set if it was cut, its sender written into \a senders[i]. Returns
+    how many were received (fewer than \a count: the queue is empty now), or -1 with
+    \a error set. */
+int receiveDatagrams(NativeSocket fd, char *buffer, std::size_t slotSize, std::size_t count, SocketAddress *senders,
+                     std::size_t *sizes, bool *truncated, int &error) noexcept;
 std::ptrdiff_t sendTo(NativeSocket fd, const void *data, std::size_t size, const SocketAddress &to,
                       int &error) noexcept;
 /*! Zero-copy file to socket; returns -1 with error set, a "not supported" error where the

@@ -171,7 +171,9 @@ private Q_SLOTS:
     void setProtocol();
     void reusePort();
     void allowBroadcast();
+    void burstOfDatagrams_data();
     void burstOfDatagrams();
+    void closeInsideBatchStopsDelivery();
     void hostNameIsResolved();
     void staleUnixSocketIsReplaced();
     void cancelledCreationLeavesNothing();
@@ -201,7 +203,9 @@ void tst_Datagram::echo()
     else
         serverOptions.localAddr = HostAndPort{loopback(kind).toString(), 0};
     auto serverTrace = std::make_shared<DgramTrace>();
-    auto [server, echo] = openEcho(loop, std::move(serverOptions), serverTrace);
+    auto serverEcho = openEcho(loop, std::move(serverOptions), serverTrace);
+    auto server = std::move(serverEcho.transport);
+    [[maybe_unused]] auto *echo = serverEcho.protocol;
     const SocketAddress serverAddress = socknameOf(*server);
     QVERIFY(serverAddress.isValid());
     QCOMPARE(server->extraInfo(QStringLiteral("peername")), QVariant());
@@ -210,7 +214,9 @@ void tst_Datagram::echo()
     if (kind == AddressFamily::Unix) // an unbound Unix client could not be answered
         clientOptions.localAddr = SocketAddress::fromUnixPath(dir.filePath(QStringLiteral("client.sock")));
     auto clientTrace = std::make_shared<DgramTrace>();
-    auto [client, protocol] = openEndpoint(loop, std::move(clientOptions), clientTrace);
+    auto clientProtocol = openEndpoint(loop, std::move(clientOptions), clientTrace);
+    auto client = std::move(clientProtocol.transport);
+    [[maybe_unused]] auto *protocol = clientProtocol.protocol;
     QCOMPARE(client->extraInfo(QStringLiteral("peername")).value<SocketAddress>(), serverAddress);
     QVERIFY(protocol);
     QCOMPARE(static_cast<qaio::DatagramTransport *>(protocol->transport()), client.get());
@@ -241,7 +247,9 @@ void tst_Datagram::callOrder()
 {
     qaio::EventLoop &loop = guard->loop();
     auto trace = std::make_shared<DgramTrace>();
-    auto [a, pa] = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}}, trace);
+    auto aPa = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}}, trace);
+    auto a = std::move(aPa.transport);
+    [[maybe_unused]] auto *pa = aPa.protocol;
     QCOMPARE(trace->events, QStringList{QStringLiteral("made")});
     qaio::Socket raw(AddressFamily::IPv4, qaio::SocketType::Datagram);
     QCOMPARE(::sendto(int(raw.fileno()), "x", 1, 0, static_cast<const sockaddr *>(socknameOf(*a).nativeData()),
@@ -263,15 +271,23 @@ void tst_Datagram::callOrder()
 void tst_Datagram::remoteAddressRules()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [server, ps] = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
-    auto [other, po] = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
-    auto [client, pc] = openEndpoint(loop, {.remoteAddr = socknameOf(*server)});
+    auto serverPs = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
+    auto server = std::move(serverPs.transport);
+    [[maybe_unused]] auto *ps = serverPs.protocol;
+    auto otherPo = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
+    auto other = std::move(otherPo.transport);
+    [[maybe_unused]] auto *po = otherPo.protocol;
+    auto clientPc = openEndpoint(loop, {.remoteAddr = socknameOf(*server)});
+    auto client = std::move(clientPc.transport);
+    [[maybe_unused]] auto *pc = clientPc.protocol;
     const QString refused = qaiotest::messageOf<qaio::ValueError>([&] { client->sendto("x", socknameOf(*other)); });
     QCOMPARE(refused, QStringLiteral("Invalid address: must be None or %1").arg(socknameOf(*server).toString()));
     client->sendto("same", socknameOf(*server)); // the remote address itself is accepted
     runUntil(loop, [&] { return ps->trace->datagrams.size() == 1; });
 
-    auto [unconnected, pu] = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
+    auto unconnectedPu = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
+    auto unconnected = std::move(unconnectedPu.transport);
+    [[maybe_unused]] auto *pu = unconnectedPu.protocol;
     QVERIFY(qaiotest::messageOf<qaio::ValueError>([&] { unconnected->sendto("x"); }).contains(QLatin1String("address")));
     unconnected->sendto(QByteArray("to other"), socknameOf(*other));
     runUntil(loop, [&] { return po->trace->datagrams.size() == 1; });
@@ -291,9 +307,13 @@ void tst_Datagram::argumentErrors()
              QStringLiteral("can not get address information"));
     QVERIFY(valueErrorFor(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}, .family = AddressFamily::Unix})
                 .startsWith(QLatin1String("localAddr: a Unix socket address")));
-    auto [stream, peer] = qaio::Socket::pair(qaio::SocketType::Stream);
+    auto streamPeer = qaio::Socket::pair(qaio::SocketType::Stream);
+    auto stream = std::move(streamPeer.first);
+    auto peer = std::move(streamPeer.second);
     QVERIFY(valueErrorFor(loop, {.sock = std::move(stream)}).startsWith(QLatin1String("A datagram socket was expected, got")));
-    auto [d1, d2] = unixDatagramPair();
+    auto d1D2 = unixDatagramPair();
+    auto d1 = std::move(d1D2.first);
+    auto d2 = std::move(d1D2.second);
     QCOMPARE(valueErrorFor(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}, .reusePort = true,
                                   .sock = std::move(d1)}),
              QStringLiteral("socket modifier keyword arguments can not be used when sock is specified. "
@@ -320,11 +340,17 @@ void tst_Datagram::argumentErrors()
 void tst_Datagram::sockArgument()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [left, right] = unixDatagramPair();
+    auto leftRight = unixDatagramPair();
+    auto left = std::move(leftRight.first);
+    auto right = std::move(leftRight.second);
     const qintptr leftFd = left.fileno();
     const qintptr rightFd = right.fileno();
-    auto [a, pa] = openEndpoint(loop, {.sock = std::move(left)});
-    auto [b, pb] = openEndpoint(loop, {.sock = std::move(right)});
+    auto aPa = openEndpoint(loop, {.sock = std::move(left)});
+    auto a = std::move(aPa.transport);
+    [[maybe_unused]] auto *pa = aPa.protocol;
+    auto bPb = openEndpoint(loop, {.sock = std::move(right)});
+    auto b = std::move(bPb.transport);
+    [[maybe_unused]] auto *pb = bPb.protocol;
     QCOMPARE(fdOf(*a), leftFd);
     QCOMPARE(fdOf(*b), rightFd);
     QVERIFY(a->extraInfo(QStringLiteral("peername")).isValid()); // a socket pair is connected
@@ -338,7 +364,9 @@ void tst_Datagram::sockArgument()
     qaio::Socket udp(AddressFamily::IPv4, qaio::SocketType::Datagram);
     udp.bind(SocketAddress(QHostAddress(QHostAddress::LocalHost), 0));
     const SocketAddress bound = udp.localAddress();
-    auto [c, pc] = openEndpoint(loop, {.sock = std::move(udp)});
+    auto cPc = openEndpoint(loop, {.sock = std::move(udp)});
+    auto c = std::move(cPc.transport);
+    [[maybe_unused]] auto *pc = cPc.protocol;
     QCOMPARE(socknameOf(*c), bound);
     QCOMPARE(c->extraInfo(QStringLiteral("peername")), QVariant());
     for (auto *t : {a.get(), b.get(), c.get()})
@@ -355,7 +383,9 @@ void tst_Datagram::icmpErrorKeepsEndpoint()
     gone.bind(SocketAddress(QHostAddress(QHostAddress::LocalHost), 0));
     const SocketAddress closedPort = gone.localAddress();
     gone.close();
-    auto [client, pc] = openEndpoint(loop, {.remoteAddr = closedPort});
+    auto clientPc = openEndpoint(loop, {.remoteAddr = closedPort});
+    auto client = std::move(clientPc.transport);
+    [[maybe_unused]] auto *pc = clientPc.protocol;
     client->sendto("anyone there?");
     runUntil(loop, [&] { return !pc->trace->errors.empty(); });
     QVERIFY(!qaiotest::exceptionMessage<qaio::ConnectionRefusedError>(pc->trace->errors.front()).isEmpty());
@@ -387,9 +417,13 @@ void tst_Datagram::icmpErrorKeepsEndpoint()
 void tst_Datagram::bufferingAndFlowControl()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [left, right] = unixDatagramPair();
+    auto leftRight = unixDatagramPair();
+    auto left = std::move(leftRight.first);
+    auto right = std::move(leftRight.second);
     right.setBlocking(true);
-    auto [sender, ps] = openEndpoint(loop, {.sock = std::move(left)});
+    auto senderPs = openEndpoint(loop, {.sock = std::move(left)});
+    auto sender = std::move(senderPs.transport);
+    [[maybe_unused]] auto *ps = senderPs.protocol;
     sender->setWriteBufferLimits(256);
     QCOMPARE(sender->writeBufferLimits().high, qsizetype(256));
     QCOMPARE(sender->writeBufferLimits().low, qsizetype(64));
@@ -437,8 +471,12 @@ void tst_Datagram::closeFlushesAbortDrops()
 {
     qaio::EventLoop &loop = guard->loop();
     for (const bool useAbort : {false, true}) {
-        auto [left, right] = unixDatagramPair();
-        auto [sender, ps] = openEndpoint(loop, {.sock = std::move(left)});
+        auto leftRight = unixDatagramPair();
+        auto left = std::move(leftRight.first);
+        auto right = std::move(leftRight.second);
+        auto senderPs = openEndpoint(loop, {.sock = std::move(left)});
+        auto sender = std::move(senderPs.transport);
+        [[maybe_unused]] auto *ps = senderPs.protocol;
         int sent = 0;
         while (sender->writeBufferSize() == 0)
             sender->sendto(QByteArray::number(sent++));
@@ -482,8 +520,12 @@ void tst_Datagram::closeFlushesAbortDrops()
 void tst_Datagram::sendAfterCloseIsDropped()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [server, ps] = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
-    auto [client, pc] = openEndpoint(loop, {.remoteAddr = socknameOf(*server)});
+    auto serverPs = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
+    auto server = std::move(serverPs.transport);
+    [[maybe_unused]] auto *ps = serverPs.protocol;
+    auto clientPc = openEndpoint(loop, {.remoteAddr = socknameOf(*server)});
+    auto client = std::move(clientPc.transport);
+    [[maybe_unused]] auto *pc = clientPc.protocol;
     client->close();
     qaiotest::MessageCapture capture;
     for (int i = 0; i < 20; ++i)
@@ -501,8 +543,12 @@ void tst_Datagram::sendAfterCloseIsDropped()
 void tst_Datagram::emptyDatagram()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [server, ps] = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
-    auto [client, pc] = openEndpoint(loop, {.remoteAddr = socknameOf(*server)});
+    auto serverPs = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
+    auto server = std::move(serverPs.transport);
+    [[maybe_unused]] auto *ps = serverPs.protocol;
+    auto clientPc = openEndpoint(loop, {.remoteAddr = socknameOf(*server)});
+    auto client = std::move(clientPc.transport);
+    [[maybe_unused]] auto *pc = clientPc.protocol;
     client->sendto(QByteArray());
     client->sendto("after");
     runUntil(loop, [&] { return ps->trace->datagrams.size() == 2; });
@@ -517,7 +563,9 @@ void tst_Datagram::emptyDatagram()
 void tst_Datagram::oversizedDatagramIsCut()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [left, right] = unixDatagramPair();
+    auto leftRight = unixDatagramPair();
+    auto left = std::move(leftRight.first);
+    auto right = std::move(leftRight.second);
     const int big = 300 * 1024;
     right.setOption(SOL_SOCKET, SO_SNDBUF, 1 << 20);
     left.setOption(SOL_SOCKET, SO_RCVBUF, 1 << 20);
@@ -526,7 +574,9 @@ void tst_Datagram::oversizedDatagramIsCut()
     if (::send(int(right.fileno()), payload.constData(), std::size_t(big), 0) != big)
         QSKIP("the kernel's socket buffer limits do not allow a 300 KiB datagram here");
     qaiotest::MessageCapture capture;
-    auto [receiver, pr] = openEndpoint(loop, {.sock = std::move(left)});
+    auto receiverPr = openEndpoint(loop, {.sock = std::move(left)});
+    auto receiver = std::move(receiverPr.transport);
+    [[maybe_unused]] auto *pr = receiverPr.protocol;
     ::send(int(right.fileno()), "small", 5, 0);
     runUntil(loop, [&] { return pr->trace->datagrams.size() == 2; });
     QCOMPARE(pr->trace->datagrams.front().size(), 256 * 1024);
@@ -545,8 +595,12 @@ void tst_Datagram::protocolExceptionKeepsEndpoint()
     qaio::EventLoop &loop = guard->loop();
     watchHandler(loop);
     guard->expectException(QStringLiteral("Exception in protocol.datagramReceived()"));
-    auto [left, right] = unixDatagramPair();
-    auto [receiver, pr] = openEndpoint(loop, {.sock = std::move(left)});
+    auto leftRight = unixDatagramPair();
+    auto left = std::move(leftRight.first);
+    auto right = std::move(leftRight.second);
+    auto receiverPr = openEndpoint(loop, {.sock = std::move(left)});
+    auto receiver = std::move(receiverPr.transport);
+    [[maybe_unused]] auto *pr = receiverPr.protocol;
     pr->onDatagram = [](DgramProtocol &, QByteArrayView data, const SocketAddress &) {
         if (data == "boom")
             throw std::runtime_error("protocol bug");
@@ -564,9 +618,13 @@ void tst_Datagram::protocolExceptionKeepsEndpoint()
 void tst_Datagram::setProtocol()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [left, right] = unixDatagramPair();
+    auto leftRight = unixDatagramPair();
+    auto left = std::move(leftRight.first);
+    auto right = std::move(leftRight.second);
     auto firstTrace = std::make_shared<DgramTrace>();
-    auto [receiver, first] = openEndpoint(loop, {.sock = std::move(left)}, firstTrace);
+    auto receiverFirst = openEndpoint(loop, {.sock = std::move(left)}, firstTrace);
+    auto receiver = std::move(receiverFirst.transport);
+    [[maybe_unused]] auto *first = receiverFirst.protocol;
     auto secondTrace = std::make_shared<DgramTrace>();
     // The protocol replaces itself from its own callback: destroyed after it returns.
     first->onDatagram = [secondTrace](DgramProtocol &self, QByteArrayView, const SocketAddress &) {
@@ -591,9 +649,13 @@ void tst_Datagram::setProtocol()
 void tst_Datagram::reusePort()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [a, pa] = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}, .reusePort = true});
+    auto aPa = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}, .reusePort = true});
+    auto a = std::move(aPa.transport);
+    [[maybe_unused]] auto *pa = aPa.protocol;
     const SocketAddress bound = socknameOf(*a);
-    auto [b, pb] = openEndpoint(loop, {.localAddr = bound, .reusePort = true});
+    auto bPb = openEndpoint(loop, {.localAddr = bound, .reusePort = true});
+    auto b = std::move(bPb.transport);
+    [[maybe_unused]] auto *pb = bPb.protocol;
     QCOMPARE(socknameOf(*b), bound);
     int reuse = 0;
     socklen_t size = sizeof(reuse);
@@ -612,8 +674,12 @@ void tst_Datagram::reusePort()
 void tst_Datagram::allowBroadcast()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [server, ps] = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
-    auto [client, pc] = openEndpoint(loop, {.remoteAddr = socknameOf(*server), .allowBroadcast = true});
+    auto serverPs = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
+    auto server = std::move(serverPs.transport);
+    [[maybe_unused]] auto *ps = serverPs.protocol;
+    auto clientPc = openEndpoint(loop, {.remoteAddr = socknameOf(*server), .allowBroadcast = true});
+    auto client = std::move(clientPc.transport);
+    [[maybe_unused]] auto *pc = clientPc.protocol;
     int broadcast = 0;
     socklen_t size = sizeof(broadcast);
     ::getsockopt(int(fdOf(*client)), SOL_SOCKET, SO_BROADCAST, &broadcast, &size);
@@ -629,37 +695,90 @@ void tst_Datagram::allowBroadcast()
     runUntil(loop, [&] { return ps->trace->lost && pc->trace->lost; });
 }
 
+void tst_Datagram::burstOfDatagrams_data()
+{
+    QTest::addColumn<bool>("udp");
+    QTest::newRow("Unix (one by one)") << false;
+    QTest::newRow("UDP (recvmmsg batches)") << true;
+}
+
 // Many datagrams queued before the loop looks: all delivered, in order, however many each
-// wake-up takes.
+// wake-up and each batch takes.
 void tst_Datagram::burstOfDatagrams()
 {
+    QFETCH(bool, udp);
     qaio::EventLoop &loop = guard->loop();
-    auto [left, right] = unixDatagramPair();
-    right.setBlocking(true);
-    left.setOption(SOL_SOCKET, SO_RCVBUF, 1 << 20);
-    auto [receiver, pr] = openEndpoint(loop, {.sock = std::move(left)});
+    qaio::Socket receiving;
+    qaio::Socket sending;
+    SocketAddress destination;
+    if (udp) {
+        receiving = qaio::Socket(AddressFamily::IPv4, qaio::SocketType::Datagram);
+        receiving.bind(SocketAddress(QHostAddress(QHostAddress::LocalHost), 0));
+        destination = receiving.localAddress();
+        sending = qaio::Socket(AddressFamily::IPv4, qaio::SocketType::Datagram);
+    } else {
+        std::tie(receiving, sending) = unixDatagramPair();
+    }
+    receiving.setOption(SOL_SOCKET, SO_RCVBUF, 1 << 20);
+    sending.setBlocking(true);
+    auto receiverPr = openEndpoint(loop, {.sock = std::move(receiving)});
+    auto receiver = std::move(receiverPr.transport);
+    [[maybe_unused]] auto *pr = receiverPr.protocol;
     QList<QByteArray> expected;
     for (int round = 0; round < 10; ++round) {
         for (int i = 0; i < 100; ++i) {
-            expected << QByteArray::number(round * 100 + i);
-            QCOMPARE(::send(int(right.fileno()), expected.back().constData(), std::size_t(expected.back().size()), 0),
-                     ssize_t(expected.back().size()));
+            expected << QByteArray::number(round * 100 + i).repeated(1 + i % 7);
+            const QByteArray &d = expected.back();
+            const ssize_t sent = udp ? ::sendto(int(sending.fileno()), d.constData(), std::size_t(d.size()), 0,
+                                                static_cast<const sockaddr *>(destination.nativeData()),
+                                                socklen_t(destination.nativeSize()))
+                                     : ::send(int(sending.fileno()), d.constData(), std::size_t(d.size()), 0);
+            QCOMPARE(sent, ssize_t(d.size()));
         }
         runUntil(loop, [&] { return pr->trace->datagrams.size() == expected.size(); });
     }
     QCOMPARE(pr->trace->datagrams, expected);
+    if (udp) // the sender's implicit bind is to 0.0.0.0: its datagrams come from 127.0.0.1
+        QCOMPARE(pr->trace->senders.back(), SocketAddress(QHostAddress(QHostAddress::LocalHost), sending.localAddress().port()));
     receiver->close();
     runUntil(loop, [&] { return pr->trace->lost == 1; });
+}
+
+// A protocol that closes its endpoint in the middle of a batch gets no more datagrams.
+void tst_Datagram::closeInsideBatchStopsDelivery()
+{
+    qaio::EventLoop &loop = guard->loop();
+    auto receiverPr = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}});
+    auto receiver = std::move(receiverPr.transport);
+    [[maybe_unused]] auto *pr = receiverPr.protocol;
+    pr->onDatagram = [](DgramProtocol &self, QByteArrayView data, const SocketAddress &) {
+        if (data == "3")
+            self.transport()->close();
+    };
+    qaio::Socket sending(AddressFamily::IPv4, qaio::SocketType::Datagram);
+    sending.setBlocking(true);
+    const SocketAddress destination = socknameOf(*receiver);
+    for (int i = 0; i < 8; ++i) {
+        const QByteArray d = QByteArray::number(i);
+        ::sendto(int(sending.fileno()), d.constData(), std::size_t(d.size()), 0,
+                 static_cast<const sockaddr *>(destination.nativeData()), socklen_t(destination.nativeSize()));
+    }
+    runUntil(loop, [&] { return pr->trace->lost == 1; });
+    QCOMPARE(pr->trace->datagrams, (QList<QByteArray>{"0", "1", "2", "3"}));
 }
 
 void tst_Datagram::hostNameIsResolved()
 {
     qaio::EventLoop &loop = guard->loop();
-    auto [server, ps] = openEndpoint(
+    auto serverPs = openEndpoint(
         loop, {.localAddr = HostAndPort{QStringLiteral("localhost"), 0}, .family = AddressFamily::IPv4});
+    auto server = std::move(serverPs.transport);
+    [[maybe_unused]] auto *ps = serverPs.protocol;
     QCOMPARE(socknameOf(*server).host(), QHostAddress(QHostAddress::LocalHost));
-    auto [client, pc] = openEndpoint(loop, {.remoteAddr = HostAndPort{QStringLiteral("localhost"), socknameOf(*server).port()},
+    auto clientPc = openEndpoint(loop, {.remoteAddr = HostAndPort{QStringLiteral("localhost"), socknameOf(*server).port()},
                                             .family = AddressFamily::IPv4});
+    auto client = std::move(clientPc.transport);
+    [[maybe_unused]] auto *pc = clientPc.protocol;
     client->sendto("resolved");
     runUntil(loop, [&] { return ps->trace->datagrams.size() == 1; });
     client->close();
@@ -678,7 +797,9 @@ void tst_Datagram::staleUnixSocketIsReplaced()
         dead.bind(path); // leaves the file behind when closed
     }
     QVERIFY(QFileInfo::exists(path.path()));
-    auto [server, ps] = openEndpoint(loop, {.localAddr = path});
+    auto serverPs = openEndpoint(loop, {.localAddr = path});
+    auto server = std::move(serverPs.transport);
+    [[maybe_unused]] auto *ps = serverPs.protocol;
     QCOMPARE(socknameOf(*server), path);
     qaio::Socket raw(AddressFamily::Unix, qaio::SocketType::Datagram);
     QCOMPARE(::sendto(int(raw.fileno()), "hi", 2, 0, static_cast<const sockaddr *>(path.nativeData()),
@@ -716,7 +837,9 @@ void tst_Datagram::loopCloseReleasesEndpoint()
     auto trace = std::make_shared<DgramTrace>();
     int fd = -1;
     {
-        auto [server, ps] = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}}, trace);
+        auto serverPs = openEndpoint(loop, {.localAddr = HostAndPort{QStringLiteral("127.0.0.1"), 0}}, trace);
+        auto server = std::move(serverPs.transport);
+        [[maybe_unused]] auto *ps = serverPs.protocol;
         server->sendto("to myself", socknameOf(*server));
         fd = int(fdOf(*server));
         // the transport pointer is dropped here: the loop keeps the endpoint open

@@ -131,7 +131,9 @@ void tst_Pipes::readPipeCallOrder()
     qaio::EventLoop &loop = guard->loop();
     const PipeEnds p = makePipe();
     auto trace = std::make_shared<Trace>();
-    auto [transport, protocol] = openReadPipe(loop, p.read, trace);
+    auto transportProtocol = openReadPipe(loop, p.read, trace);
+    auto transport = std::move(transportProtocol.transport);
+    [[maybe_unused]] auto *protocol = transportProtocol.protocol;
     QVERIFY(protocol);
     QCOMPARE(transport->extraInfo(QStringLiteral("pipe")).value<qintptr>(), qintptr(p.read));
     QVERIFY(transport->isReading());
@@ -153,7 +155,9 @@ void tst_Pipes::readPipePauseAndResume()
     qaio::EventLoop &loop = guard->loop();
     const PipeEnds p = makePipe();
     auto trace = std::make_shared<Trace>();
-    auto [transport, protocol] = openReadPipe(loop, p.read, trace);
+    auto transportProtocol = openReadPipe(loop, p.read, trace);
+    auto transport = std::move(transportProtocol.transport);
+    [[maybe_unused]] auto *protocol = transportProtocol.protocol;
     ::write(p.write, "a", 1);
     runUntil(loop, [&] { return trace->received == "a"; });
     transport->pauseReading();
@@ -203,7 +207,9 @@ void tst_Pipes::readPipeBufferedProtocol()
     const PipeEnds p = makePipe();
     auto trace = std::make_shared<Trace>();
     auto factory = [trace] { return std::make_unique<CollectingBuffered>(trace); };
-    auto [transport, protocol] = loop.runUntilComplete(loop.connectReadPipe(factory, p.read));
+    auto transportProtocol = loop.runUntilComplete(loop.connectReadPipe(factory, p.read));
+    auto transport = std::move(transportProtocol.transport);
+    [[maybe_unused]] auto *protocol = transportProtocol.protocol;
     const QByteArray payload = patternBytes(60000); // within the pipe's 64 KiB: the write cannot block
     QCOMPARE(::write(p.write, payload.constData(), std::size_t(payload.size())), ssize_t(payload.size()));
     ::close(p.write);
@@ -220,7 +226,9 @@ void tst_Pipes::writePipeFlowControl()
     qaio::EventLoop &loop = guard->loop();
     const PipeEnds p = makePipe();
     auto trace = std::make_shared<Trace>();
-    auto [transport, protocol] = openWritePipe(loop, p.write, trace);
+    auto transportProtocol = openWritePipe(loop, p.write, trace);
+    auto transport = std::move(transportProtocol.transport);
+    [[maybe_unused]] auto *protocol = transportProtocol.protocol;
     QVERIFY(transport->canWriteEof());
     const QByteArray payload = patternBytes(1 << 20);
     for (qsizetype offset = 0; offset < payload.size(); offset += 65536)
@@ -245,7 +253,9 @@ void tst_Pipes::writePipeReaderGoneWithEmptyBuffer()
     qaio::EventLoop &loop = guard->loop();
     const PipeEnds p = makePipe();
     auto trace = std::make_shared<Trace>();
-    auto [transport, protocol] = openWritePipe(loop, p.write, trace);
+    auto transportProtocol = openWritePipe(loop, p.write, trace);
+    auto transport = std::move(transportProtocol.transport);
+    [[maybe_unused]] auto *protocol = transportProtocol.protocol;
     transport->write("taken");
     ::close(p.read);
     runUntil(loop, [&] { return trace->lost == 1; });
@@ -260,7 +270,9 @@ void tst_Pipes::writePipeReaderGoneWithBufferedData()
     qaio::EventLoop &loop = guard->loop();
     const PipeEnds p = makePipe();
     auto trace = std::make_shared<Trace>();
-    auto [transport, protocol] = openWritePipe(loop, p.write, trace);
+    auto transportProtocol = openWritePipe(loop, p.write, trace);
+    auto transport = std::move(transportProtocol.transport);
+    [[maybe_unused]] auto *protocol = transportProtocol.protocol;
     transport->write(QByteArray(200000, 'x'));
     QVERIFY(transport->writeBufferSize() > 0);
     ::close(p.read);
@@ -274,7 +286,9 @@ void tst_Pipes::writeEofSendsThenCloses()
     qaio::EventLoop &loop = guard->loop();
     const PipeEnds p = makePipe();
     auto trace = std::make_shared<Trace>();
-    auto [transport, protocol] = openWritePipe(loop, p.write, trace);
+    auto transportProtocol = openWritePipe(loop, p.write, trace);
+    auto transport = std::move(transportProtocol.transport);
+    [[maybe_unused]] auto *protocol = transportProtocol.protocol;
     transport->write(QByteArray(100000, 'y'));
     transport->writeEof();
     QVERIFY(transport->isClosing());
@@ -302,7 +316,9 @@ void tst_Pipes::ptyEndIsEof()
     ::cfmakeraw(&raw);
     ::tcsetattr(slave, TCSANOW, &raw);
     auto trace = std::make_shared<Trace>();
-    auto [transport, protocol] = openReadPipe(loop, master, trace);
+    auto transportProtocol = openReadPipe(loop, master, trace);
+    auto transport = std::move(transportProtocol.transport);
+    [[maybe_unused]] auto *protocol = transportProtocol.protocol;
     QCOMPARE(::write(slave, "from the terminal", 17), ssize_t(17));
     runUntil(loop, [&] { return trace->received.size() == 17; });
     ::close(slave);
@@ -324,9 +340,13 @@ void tst_Pipes::fifoSocketAndDevices()
     const int fifoWrite = ::open(fifo.constData(), O_WRONLY | O_CLOEXEC);
     QVERIFY(fifoRead >= 0 && fifoWrite >= 0);
     auto fifoTrace = std::make_shared<Trace>();
-    auto [fifoReader, fp] = openReadPipe(loop, fifoRead, fifoTrace);
+    auto fifoReaderFp = openReadPipe(loop, fifoRead, fifoTrace);
+    auto fifoReader = std::move(fifoReaderFp.transport);
+    [[maybe_unused]] auto *fp = fifoReaderFp.protocol;
     auto fifoWriterTrace = std::make_shared<Trace>();
-    auto [fifoWriter, fwp] = openWritePipe(loop, fifoWrite, fifoWriterTrace);
+    auto fifoWriterFwp = openWritePipe(loop, fifoWrite, fifoWriterTrace);
+    auto fifoWriter = std::move(fifoWriterFwp.transport);
+    [[maybe_unused]] auto *fwp = fifoWriterFwp.protocol;
     fifoWriter->write("through the fifo");
     fifoWriter->close();
     runUntil(loop, [&] { return fifoTrace->lost == 1 && fifoWriterTrace->lost == 1; });
@@ -335,7 +355,8 @@ void tst_Pipes::fifoSocketAndDevices()
     int pair[2];
     QCOMPARE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
     auto socketTrace = std::make_shared<Trace>();
-    auto [socketReader, sp] = openReadPipe(loop, pair[0], socketTrace);
+    auto socketReaderSp = openReadPipe(loop, pair[0], socketTrace);
+    auto socketReader = std::move(socketReaderSp.transport);
     ::write(pair[1], "socket", 6);
     ::close(pair[1]);
     runUntil(loop, [&] { return socketTrace->lost == 1; });
@@ -343,13 +364,17 @@ void tst_Pipes::fifoSocketAndDevices()
 
     const int devNull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     auto nullTrace = std::make_shared<Trace>();
-    auto [nullWriter, np] = openWritePipe(loop, devNull, nullTrace);
+    auto nullWriterNp = openWritePipe(loop, devNull, nullTrace);
+    auto nullWriter = std::move(nullWriterNp.transport);
+    [[maybe_unused]] auto *np = nullWriterNp.protocol;
     nullWriter->write(QByteArray(1 << 20, 'z')); // /dev/null takes everything at once
     QCOMPARE(nullWriter->writeBufferSize(), 0);
     nullWriter->close();
     const int devZero = ::open("/dev/zero", O_RDONLY | O_CLOEXEC);
     auto zeroTrace = std::make_shared<Trace>();
-    auto [zeroReader, zp] = openReadPipe(loop, devZero, zeroTrace);
+    auto zeroReaderZp = openReadPipe(loop, devZero, zeroTrace);
+    auto zeroReader = std::move(zeroReaderZp.transport);
+    [[maybe_unused]] auto *zp = zeroReaderZp.protocol;
     runUntil(loop, [&] { return zeroTrace->received.size() >= 1000; });
     zeroReader->close();
     runUntil(loop, [&] { return nullTrace->lost == 1 && zeroTrace->lost == 1; });
@@ -388,7 +413,9 @@ void tst_Pipes::readPipeRefusesWrites()
     qaio::EventLoop &loop = guard->loop();
     const PipeEnds p = makePipe();
     auto trace = std::make_shared<Trace>();
-    auto [transport, protocol] = openReadPipe(loop, p.read, trace);
+    auto transportProtocol = openReadPipe(loop, p.read, trace);
+    auto transport = std::move(transportProtocol.transport);
+    [[maybe_unused]] auto *protocol = transportProtocol.protocol;
     auto *both = dynamic_cast<qaio::Transport *>(transport.get()); // what a protocol's transport() gives
     QVERIFY(both);
     QVERIFY(!both->canWriteEof());
@@ -426,8 +453,12 @@ void tst_Pipes::loopCloseClosesPipes()
     auto readTrace = std::make_shared<Trace>();
     auto writeTrace = std::make_shared<Trace>();
     {
-        auto [reader, rp] = openReadPipe(loop, p.read, readTrace);
-        auto [writer, wp] = openWritePipe(loop, p.write, writeTrace);
+        auto readerRp = openReadPipe(loop, p.read, readTrace);
+        auto reader = std::move(readerRp.transport);
+        [[maybe_unused]] auto *rp = readerRp.protocol;
+        auto writerWp = openWritePipe(loop, p.write, writeTrace);
+        auto writer = std::move(writerWp.transport);
+        [[maybe_unused]] auto *wp = writerWp.protocol;
         writer->write("unread");
     }
     QVERIFY(!readTrace->protocolDestroyed && !writeTrace->protocolDestroyed);

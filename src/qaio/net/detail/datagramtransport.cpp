@@ -21,6 +21,21 @@ constexpr qsizetype kDatagramHeaderSize = 8;
 // save most wake-ups under load, few enough that one busy endpoint does not starve others.
 constexpr int kDatagramsPerWakeup = 16;
 
+// Any UDP datagram fits (at most 65,535 bytes), so a batch never cuts one.
+constexpr std::size_t kBatchSlotSize = 64 * 1024;
+
+} // namespace
+
+// The thread's buffer for batch reads: lent to one transport's read at a time; a read
+// nested in a protocol callback (a nested Qt event loop) reads one by one instead.
+struct DatagramBatchBuffer
+{
+    std::unique_ptr<char[]> data; // kMaxDatagramBatch slots, made on first use
+    bool busy = false;
+};
+
+namespace {
+thread_local DatagramBatchBuffer t_batchBuffer;
 } // namespace
 
 // ---- creation and destruction ---------------------------------------------------------
@@ -54,7 +69,9 @@ std::shared_ptr<DatagramSocketTransport> DatagramSocketTransport::create(LoopCor
 DatagramSocketTransport::DatagramSocketTransport(LoopCore &loop, Socket sock, std::unique_ptr<BaseProtocol> protocol,
                                                  SocketAddress remote, bool connected)
     : TransportBase(loop, sock.fileno(), *this), m_socket(std::move(sock)), m_remote(remote),
-      m_connected(connected), m_readBuffer(&threadReadBuffer()), m_highWater(kDefaultHighWater),
+      m_connected(connected), m_readBuffer(&threadReadBuffer()), m_batchBuffer(&t_batchBuffer),
+      m_batched(m_socket.family() == AddressFamily::IPv4 || m_socket.family() == AddressFamily::IPv6),
+      m_highWater(kDefaultHighWater),
       m_lowWater(kDefaultHighWater / 4)
 {
     adoptProtocol(std::move(protocol), "protocolFactory");
@@ -124,6 +141,47 @@ QVariant DatagramSocketTransport::extraInfo(const QString &name, const QVariant 
 void DatagramSocketTransport::onReadable()
 {
     CallbackScope scope(*this);
+    if (m_batched && !m_batchBuffer->busy)
+        readBatches();
+    else
+        readOneByOne();
+}
+
+void DatagramSocketTransport::readBatches()
+{
+    DatagramBatchBuffer &batch = *m_batchBuffer;
+    if (!batch.data)
+        batch.data.reset(new char[kBatchSlotSize * sys::kMaxDatagramBatch]); // not touched: not resident
+    batch.busy = true;
+    struct Release
+    {
+        DatagramBatchBuffer &batch;
+        ~Release() { batch.busy = false; }
+    } release{batch};
+    SocketAddress senders[sys::kMaxDatagramBatch];
+    std::size_t sizes[sys::kMaxDatagramBatch];
+    bool truncated[sys::kMaxDatagramBatch];
+    int received = 0;
+    while (received < kDatagramsPerWakeup && m_state == State::Open) {
+        const std::size_t wanted = std::min<std::size_t>(sys::kMaxDatagramBatch, std::size_t(kDatagramsPerWakeup - received));
+        int error = 0;
+        const int n = sys::receiveDatagrams(m_fd, batch.data.get(), kBatchSlotSize, wanted, senders, sizes, truncated, error);
+        if (n < 0) {
+            if (!sys::isWouldBlock(error))
+                receiveFailed(error);
+            return;
+        }
+        for (int i = 0; i < n && m_state == State::Open; ++i)
+            deliver(QByteArrayView(batch.data.get() + std::size_t(i) * kBatchSlotSize, qsizetype(sizes[i])), senders[i],
+                    truncated[i], qsizetype(kBatchSlotSize));
+        received += n;
+        if (std::size_t(n) < wanted)
+            return; // the queue is empty: no call needed to hear EAGAIN
+    }
+}
+
+void DatagramSocketTransport::readOneByOne()
+{
     ReadBufferLease buffer(*m_readBuffer);
     SocketAddress sender; // filled in place by each receive (a nested loop gets its own)
     for (int i = 0; i < kDatagramsPerWakeup && m_state == State::Open; ++i) {
@@ -132,26 +190,35 @@ void DatagramSocketTransport::onReadable()
         const std::ptrdiff_t n =
             sys::receiveDatagram(m_fd, buffer.data(), std::size_t(kMaxReadSize), sender, truncated, error);
         if (n < 0) {
-            if (sys::isWouldBlock(error))
-                return;
-            // ICMP errors (a refused port) and the like: the protocol hears of it, the
-            // endpoint carries on (asyncio's error_received()).
-            const std::exception_ptr failure = makeOSError(error, QStringLiteral("recvfrom"));
-            callProtocol("Exception in protocol.errorReceived()",
-                         [&failure](BaseProtocol &p) { static_cast<DatagramProtocol &>(p).errorReceived(failure); });
+            if (!sys::isWouldBlock(error))
+                receiveFailed(error);
             return;
         }
-        if (truncated && !m_truncationLogged) {
-            // asyncio cuts such datagrams silently; say it once, so the cut is findable.
-            m_truncationLogged = true;
-            qCWarning(lcQaio, "datagram transport %lld: a datagram larger than %lld bytes was cut to that size",
-                      qlonglong(m_fd), qlonglong(kMaxReadSize));
-        }
-        const QByteArrayView data(buffer.data(), qsizetype(n));
-        callProtocol("Exception in protocol.datagramReceived()", [&data, &sender](BaseProtocol &p) {
-            static_cast<DatagramProtocol &>(p).datagramReceived(data, sender);
-        });
+        deliver(QByteArrayView(buffer.data(), qsizetype(n)), sender, truncated, kMaxReadSize);
     }
+}
+
+void DatagramSocketTransport::receiveFailed(int error)
+{
+    // ICMP errors (a refused port) and the like: the protocol hears of it, the endpoint
+    // carries on (asyncio's error_received()).
+    const std::exception_ptr failure = makeOSError(error, QStringLiteral("recvfrom"));
+    callProtocol("Exception in protocol.errorReceived()",
+                 [&failure](BaseProtocol &p) { static_cast<DatagramProtocol &>(p).errorReceived(failure); });
+}
+
+void DatagramSocketTransport::deliver(QByteArrayView data, const SocketAddress &sender, bool truncated,
+                                      qsizetype limit)
+{
+    if (truncated && !m_truncationLogged) {
+        // asyncio cuts such datagrams silently; say it once, so the cut is findable.
+        m_truncationLogged = true;
+        qCWarning(lcQaio, "datagram transport %lld: a datagram larger than %lld bytes was cut to that size",
+                  qlonglong(m_fd), qlonglong(limit));
+    }
+    callProtocol("Exception in protocol.datagramReceived()", [&data, &sender](BaseProtocol &p) {
+        static_cast<DatagramProtocol &>(p).datagramReceived(data, sender);
+    });
 }
 
 // ---- sending --------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 namespace qaio::detail {
 
 struct ThreadReadBuffer;
+struct DatagramBatchBuffer;
 
 /*!
     The transport of a datagram socket (UDP, Unix datagram): asyncio's
@@ -38,10 +39,15 @@ struct ThreadReadBuffer;
       the loop closes, in any state ───────────────────────────────────────────────────▶ Closed
     \endcode
 
-    Reading: up to kDatagramsPerWakeup datagrams per readiness notification (one
-    recvmsg() each, into the thread's 256 KiB buffer, the sender's address written in
-    place), each handed to datagramReceived() as a view; a level-triggered reactor reports
-    the socket again if more are queued. Errors go to errorReceived() and never end the
+    Reading: up to kDatagramsPerWakeup datagrams per readiness notification, each handed
+    to datagramReceived() as a view, the sender's address written in place by the kernel;
+    a level-triggered reactor reports the socket again if more are queued. A UDP socket
+    (datagrams of at most 64 KiB) is read with recvmmsg() into the thread's batch buffer
+    (16 slots of 64 KiB, pages touched only as used): one system call for all that is
+    queued, and none to learn that the queue is empty. A Unix datagram socket (datagrams
+    up to asyncio's 256 KiB max_size) reads one datagram per call into the thread's read
+    buffer. A datagram received in a batch after the protocol closed the transport is
+    dropped, as the network could have dropped it. Errors go to errorReceived() and never end the
     endpoint; exceptions from the protocol go to the loop's exception handler.
 
     Writing: sendto() sends at once while nothing is buffered; a datagram the kernel
@@ -100,6 +106,12 @@ private:
     std::ptrdiff_t sendNow(QByteArrayView data, const SocketAddress &to, int &error) const;
     void sendFailed(int error);
     void onReadable() override;
+    /*! One batch read (recvmmsg) after another, into the thread's batch buffer. */
+    void readBatches();
+    /*! One datagram per call, into the thread's read buffer. */
+    void readOneByOne();
+    void deliver(QByteArrayView data, const SocketAddress &sender, bool truncated, qsizetype limit);
+    void receiveFailed(int error);
     void onWritable() override;
     void maybePauseProtocol();
     void maybeResumeProtocol();
@@ -114,6 +126,8 @@ private:
     bool m_connected;
     std::shared_ptr<DatagramSocketTransport> m_self;
     ThreadReadBuffer *m_readBuffer; // the loop thread's (core/detail/readbuffer_p.h)
+    DatagramBatchBuffer *m_batchBuffer; // the loop thread's; UDP endpoints only read in batches
+    bool m_batched;
 
     std::deque<PendingDatagram> m_buffer;
     qsizetype m_bufferSize = 0;

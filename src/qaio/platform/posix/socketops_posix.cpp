@@ -466,6 +466,46 @@ std::ptrdiff_t receiveDatagram(NativeSocket fd, void *buffer, std::size_t size, 
     return n;
 }
 
+int receiveDatagrams(NativeSocket fd, char *buffer, std::size_t slotSize, std::size_t count, SocketAddress *senders,
+                     std::size_t *sizes, bool *truncated, int &error) noexcept
+{
+    count = std::min(count, kMaxDatagramBatch);
+#if defined(__linux__)
+    mmsghdr messages[kMaxDatagramBatch];
+    iovec parts[kMaxDatagramBatch];
+    for (std::size_t i = 0; i < count; ++i) {
+        parts[i] = {buffer + i * slotSize, slotSize};
+        messages[i] = {};
+        messages[i].msg_hdr.msg_iov = &parts[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+        messages[i].msg_hdr.msg_name = senders[i].nativeData();
+        messages[i].msg_hdr.msg_namelen = socklen_t(SocketAddress::capacity());
+    }
+    int n;
+    do {
+        n = ::recvmmsg(int(fd), messages, unsigned(count), MSG_DONTWAIT, nullptr);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        error = errno;
+        return -1;
+    }
+    for (int i = 0; i < n; ++i) {
+        const socklen_t length = messages[i].msg_hdr.msg_namelen;
+        senders[i].setNativeSize(length > sizeof(sa_family_t) ? std::size_t(length) : 0);
+        sizes[i] = std::min<std::size_t>(messages[i].msg_len, slotSize);
+        truncated[i] = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    }
+    return n;
+#else
+    Q_UNUSED(count);
+    const std::ptrdiff_t n = receiveDatagram(fd, buffer, slotSize, senders[0], truncated[0], error);
+    if (n < 0)
+        return -1;
+    sizes[0] = std::size_t(n);
+    return 1;
+#endif
+}
+
 std::ptrdiff_t sendTo(NativeSocket fd, const void *data, std::size_t size, const SocketAddress &to, int &error) noexcept
 {
     ssize_t n;
