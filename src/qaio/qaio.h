@@ -41,6 +41,7 @@
 #include <qaio/net/socket.h>
 #include <qaio/net/transportsocket.h>
 #include <qaio/process/pipes.h>
+#include <qaio/process/subprocessoptions.h>
 #include <qaio/platform/dns.h>
 #include <qaio/platform/oserror.h>
 #include <qaio/platform/socketaddress.h>
@@ -50,6 +51,7 @@
 #include <qaio/streams/streamreader.h>
 #include <qaio/streams/streams.h>
 #include <qaio/streams/streamwriter.h>
+#include <qaio/streams/subprocess.h>
 #include <qaio/tasks/coro.h>
 #include <qaio/tasks/exceptioncontext.h>
 #include <qaio/tasks/future.h>

@@ -3,7 +3,7 @@
 """Smoke runs of qaio-bench's socket subcommands, with tiny counts: each must run, exit 0
 and print its figures. Never a timing check: the figures of such short runs mean nothing.
 
-usage: bench_smoke.py echo|echo-server|idle|fdstorm|udp PATH/TO/qaio-bench
+usage: bench_smoke.py echo|echo-server|idle|fdstorm|udp|spawn|pipe PATH/TO/qaio-bench
 """
 import os
 import re
@@ -125,12 +125,24 @@ def smoke_udp(bench):
         serve_and_stop(bench, ["0", "--udp", "--impl", impl], udp)
 
 
+def smoke_spawn(bench):
+    out = run(bench, "spawn", "--count", "20", "--repeat", "1")
+    expect_figures(out, ["raw_spawn_us", "spawn_us", "qprocess_spawn_us", "spawn_ratio", "qprocess_spawn_ratio",
+                         "raw_spawn_concurrent_us", "spawn_concurrent_us", "qprocess_spawn_concurrent_us",
+                         "spawn_concurrent_ratio"])
+
+
+def smoke_pipe(bench):
+    out = run(bench, "pipe", "--bytes", "8MiB", "--repeat", "1")
+    expect_figures(out, ["raw_pipe_gbps", "pipe_gbps", "pipe_ratio"])
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     what, bench = sys.argv[1], sys.argv[2]
     {"echo": smoke_echo, "echo-server": smoke_echo_server, "idle": smoke_idle,
-     "fdstorm": smoke_fdstorm, "udp": smoke_udp}[what](bench)
+     "fdstorm": smoke_fdstorm, "udp": smoke_udp, "spawn": smoke_spawn, "pipe": smoke_pipe}[what](bench)
     print(f"{what}: ok")
 
 

@@ -7,6 +7,8 @@
 #include "fdstorm.h"
 #include "idle.h"
 #include "micro.h"
+#include "pipe.h"
+#include "spawn.h"
 #include "udp.h"
 
 #include <QtCore/QCoreApplication>
@@ -30,6 +32,8 @@ void printHelp(std::FILE *out)
                  "       qaio-bench idle [--conns C] [--active A] [--size S] [--count N] [--repeat R]\n"
                  "       qaio-bench fdstorm [--fds N] [--rounds R] [--repeat R]\n"
                  "       qaio-bench udp [--count N] [--size S] [--window W] [--repeat R] [--only LIST]\n"
+                 "       qaio-bench spawn [--count N] [--repeat R]\n"
+                 "       qaio-bench pipe [--bytes S] [--repeat R]\n"
                  "       qaio-bench --help\n"
                  "\n"
                  "micro   Measures the loop's hot paths and prints one line per figure,\n"
@@ -115,7 +119,21 @@ void printHelp(std::FILE *out)
                  "        (udp_NAME_cpu_ns_per_dgram, best of R), udp_cpu_ratio (qaio / ref),\n"
                  "        qudpsocket_cpu_ratio (qt / ref) and datagrams per second.\n"
                  "  --count N (default 1000000), --size S (default 64), --window W (default 16),\n"
-                 "  --repeat R (default 3), --only LIST (ref,qaio,qt)\n");
+                 "  --repeat R (default 3), --only LIST (ref,qaio,qt)\n"
+                 "\n"
+                 "spawn   (Linux) /bin/true started and awaited to its exit, N times one after the\n"
+                 "        other, then N at once: qaio's subprocessExec() (three pipes, as its\n"
+                 "        default), a bare posix_spawn() + waitpid() loop (the floor) and QProcess\n"
+                 "        on the same event loop. Prints wall-clock µs per child, best of R:\n"
+                 "        spawn_us, raw_spawn_us, qprocess_spawn_us, their *_ratio to the floor,\n"
+                 "        and the *_concurrent_us figures.\n"
+                 "  --count N (default 1000), --repeat R (default 3)\n"
+                 "\n"
+                 "pipe    (Linux) S bytes through cat (stdin in, stdout out) with qaio's subprocess\n"
+                 "        pipes and flow control, and with a plain poll() + read()/write() loop\n"
+                 "        over the same two pipes: pipe_gbps, raw_pipe_gbps (Gbit/s, best of R)\n"
+                 "        and pipe_ratio (qaio / plain).\n"
+                 "  --bytes S (default 1GiB), --repeat R (default 3)\n");
 }
 
 int usageError(const char *message)
@@ -317,6 +335,51 @@ int mainUdp(int argc, char **argv)
     return qaiobench::runUdp(options);
 }
 
+int mainSpawn(int argc, char **argv)
+{
+    qaiobench::SpawnOptions options;
+    for (int i = 2; i < argc; i += 2) { // every option takes a value
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : nullptr;
+        std::uint64_t n = 0;
+        if (!std::strcmp(arg, "--count")) {
+            if (!parseCount(value, 1, 100000, n))
+                return usageError("--count: expected a number from 1 to 100000");
+            options.count = int(n);
+        } else if (!std::strcmp(arg, "--repeat")) {
+            if (!parseCount(value, 1, 1000, n))
+                return usageError("--repeat: expected a number from 1 to 1000");
+            options.repeat = int(n);
+        } else {
+            return usageError(qPrintable(QStringLiteral("unknown argument '%1'").arg(QString::fromLocal8Bit(arg))));
+        }
+    }
+    return qaiobench::runSpawn(options);
+}
+
+int mainPipe(int argc, char **argv)
+{
+    qaiobench::PipeOptions options;
+    for (int i = 2; i < argc; i += 2) { // every option takes a value
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : nullptr;
+        std::uint64_t n = 0;
+        if (!std::strcmp(arg, "--bytes")) {
+            const std::optional<std::size_t> bytes = qaiobench::parseSize(value);
+            if (!bytes || *bytes == 0)
+                return usageError("--bytes: expected a size such as 64MiB or 1GiB");
+            options.bytes = *bytes;
+        } else if (!std::strcmp(arg, "--repeat")) {
+            if (!parseCount(value, 1, 1000, n))
+                return usageError("--repeat: expected a number from 1 to 1000");
+            options.repeat = int(n);
+        } else {
+            return usageError(qPrintable(QStringLiteral("unknown argument '%1'").arg(QString::fromLocal8Bit(arg))));
+        }
+    }
+    return qaiobench::runPipe(options);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -332,6 +395,10 @@ int main(int argc, char **argv)
         return mainFdStorm(argc, argv);
     if (argc >= 2 && !std::strcmp(argv[1], "udp"))
         return mainUdp(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "spawn"))
+        return mainSpawn(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "pipe"))
+        return mainPipe(argc, argv);
     qaiobench::MicroOptions options;
     bool micro = false;
     for (int i = 1; i < argc; ++i) {
@@ -367,7 +434,7 @@ int main(int argc, char **argv)
         }
     }
     if (!micro)
-        return usageError("no benchmark given (micro, sync, echo, echo-server, idle, fdstorm or udp)");
+        return usageError("no benchmark given (micro, sync, echo, echo-server, idle, fdstorm, udp, spawn or pipe)");
     const QStringList known = qaiobench::microFigureNames(options.suite);
     for (const QString &name : options.only) {
         if (!known.contains(name))

@@ -29,4 +29,10 @@ void DatagramProtocol::datagramReceived(QByteArrayView, const SocketAddress &) {
 
 void DatagramProtocol::errorReceived(std::exception_ptr) {}
 
+void SubprocessProtocol::pipeDataReceived(int, QByteArrayView) {}
+
+void SubprocessProtocol::pipeConnectionLost(int, std::exception_ptr) {}
+
+void SubprocessProtocol::processExited() {}
+
 } // namespace qaio

@@ -57,11 +57,13 @@ namespace qaio {
 
 class BaseTransport;
 class DatagramTransport;
+class SubprocessTransport;
 class Transport;
 
 namespace detail {
 class StreamTransport;
 class DatagramSocketTransport;
+class ChildProcessTransport;
 }
 
 /*!
@@ -182,6 +184,49 @@ public:
 private:
     friend class detail::DatagramSocketTransport;
     DatagramTransport *m_transport = nullptr;
+};
+
+/*!
+    \class qaio::SubprocessProtocol
+    The callbacks of a child process (asyncio's SubprocessProtocol), made by the factory
+    given to EventLoop::subprocessExec() or subprocessShell().
+
+    Call order: connectionMade() once, after every pipe to the child is connected; then
+    pipeDataReceived() for stdout (fd 1) and stderr (fd 2) any number of times,
+    pipeConnectionLost() once per pipe, pauseWriting()/resumeWriting() for a full stdin
+    pipe; processExited() once the child has exited and every pipe is lost (so every byte
+    the child wrote has been delivered first); connectionLost() last.
+
+    Exceptions thrown by these callbacks go to the loop's exception handler.
+
+    \code
+    class Collector : public qaio::SubprocessProtocol
+    {
+    public:
+        void pipeDataReceived(int fd, QByteArrayView data) override { (fd == 1 ? out : err) += data; }
+        void processExited() override { qDebug() << "exit code" << *transport()->returnCode(); }
+        QByteArray out, err;
+    };
+    \endcode
+*/
+class QAIO_EXPORT SubprocessProtocol : public BaseProtocol
+{
+public:
+    /*! The transport driving this protocol, set before connectionMade(). */
+    SubprocessTransport *transport() const noexcept { return m_transport; }
+
+    /*! The child wrote \a data to its stdout (\a fd 1) or stderr (2). \a data is valid
+        only during the call. */
+    virtual void pipeDataReceived(int fd, QByteArrayView data);
+    /*! The pipe of the child's stream \a fd is closed; \a error is null for a normal end
+        of file. */
+    virtual void pipeConnectionLost(int fd, std::exception_ptr error);
+    /*! The child has exited; transport()->returnCode() holds its status. */
+    virtual void processExited();
+
+private:
+    friend class detail::ChildProcessTransport;
+    SubprocessTransport *m_transport = nullptr;
 };
 
 } // namespace qaio

@@ -10,7 +10,8 @@
     them: EventLoop::createConnection(), createUnixConnection(), connectAcceptedSocket()
     and the servers of createServer() / createUnixServer(). Stream sockets (TCP and Unix)
     get a Transport; datagram sockets (UDP and Unix datagram) made by
-    EventLoop::createDatagramEndpoint() get a DatagramTransport.
+    EventLoop::createDatagramEndpoint() get a DatagramTransport; a child process started by
+    EventLoop::subprocessExec() / subprocessShell() gets a SubprocessTransport.
 
     \section1 Ownership
 
@@ -240,6 +241,48 @@ public:
     virtual void setWriteBufferLimits(std::optional<qsizetype> high = std::nullopt,
                                       std::optional<qsizetype> low = std::nullopt) = 0;
     virtual WriteBufferLimits writeBufferLimits() const = 0;
+};
+
+/*!
+    \class qaio::SubprocessTransport
+    A child process and its standard streams (asyncio's SubprocessTransport), made by
+    EventLoop::subprocessExec() and subprocessShell().
+
+    Each standard stream given as a pipe has a pipe transport of its own
+    (pipeTransport(0) writes to the child's stdin; 1 and 2 read its stdout and stderr
+    into SubprocessProtocol::pipeDataReceived()). The child is reaped by its own pid
+    (a Linux pidfd watched by the loop; never waitpid(-1), so QProcess in the same
+    application keeps its children).
+
+    close() closes the pipes and kills the child if it is still running (SIGKILL), as
+    asyncio does; the transport still reaps it. Signals to a child that has exited (or
+    after close()) throw ProcessLookupError, as asyncio does for a finished process.
+
+    \code
+    auto factory = [] { return std::make_unique<Collector>(); };
+    auto starting = loop.subprocessExec(factory, "git", {"status", "--short"});
+    auto [transport, collector] = co_await std::move(starting);
+    qDebug() << "pid" << transport->pid();
+    \endcode
+*/
+class QAIO_EXPORT SubprocessTransport : public virtual BaseTransport
+{
+public:
+    /*! The child's process id. */
+    virtual qint64 pid() const = 0;
+    /*! The transport of the child's standard stream \a fd (0, 1 or 2) when it is a pipe,
+        else nullptr: a WriteTransport for 0, a ReadTransport for 1 and 2. Valid while the
+        subprocess transport lives. */
+    virtual BaseTransport *pipeTransport(int fd) const = 0;
+    /*! The child's exit status once it has exited (minus the signal number if a signal
+        killed it), else nothing. */
+    virtual std::optional<int> returnCode() const = 0;
+    /*! Sends \a signum to the child. Throws ProcessLookupError once it has exited. */
+    virtual void sendSignal(int signum) = 0;
+    /*! SIGTERM (Windows: TerminateProcess()). Throws ProcessLookupError once it has exited. */
+    virtual void terminate() = 0;
+    /*! SIGKILL (Windows: TerminateProcess()). Throws ProcessLookupError once it has exited. */
+    virtual void kill() = 0;
 };
 
 } // namespace qaio

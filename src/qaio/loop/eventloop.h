@@ -45,6 +45,7 @@
 #include <qaio/net/datagramoptions.h>
 #include <qaio/net/server.h>
 #include <qaio/process/pipes.h>
+#include <qaio/process/subprocessoptions.h>
 #include <qaio/tasks/coro.h>
 #include <qaio/tasks/exceptioncontext.h>
 #include <qaio/tasks/future.h>
@@ -271,6 +272,21 @@ public:
     /*! The writing counterpart (asyncio's connect_write_pipe()), same rules. */
     template <class Factory>
     Coro<WritePipeConnection<detail::ProtocolOf<Factory>>> connectWritePipe(Factory protocolFactory, qintptr fd);
+    /*! Runs \a program with \a arguments (argv[0] is \a program; a name without '/'
+        is looked up in the PATH of the child's environment) and serves it with a
+        qaio::SubprocessProtocol from \a protocolFactory (asyncio's subprocess_exec(); see
+        process/subprocessoptions.h and SubprocessTransport). Returns once the pipes are
+        connected and connectionMade() has run. Throws FileNotFoundError /
+        PermissionError (and other OSErrors) when the program cannot be started,
+        ValueError for bad options. Implemented in eventloop_subprocess.cpp. */
+    template <class Factory>
+    Coro<SubprocessConnection<detail::ProtocolOf<Factory>>>
+    subprocessExec(Factory protocolFactory, QString program, QStringList arguments = {}, SubprocessOptions options = {});
+    /*! Runs \a command with the shell (/bin/sh -c; asyncio's subprocess_shell()).
+        Quoting is yours: use subprocessExec() for arguments from elsewhere. */
+    template <class Factory>
+    Coro<SubprocessConnection<detail::ProtocolOf<Factory>>> subprocessShell(Factory protocolFactory, QString command,
+                                                                            SubprocessOptions options = {});
     /*! Sends \a count bytes (all if unset) of \a file from \a offset over \a transport
         (asyncio's loop.sendfile()): zero-copy with sendfile(2) once the transport's write
         buffer has drained (reading is paused meanwhile and other writes throw
@@ -304,6 +320,9 @@ private:
     Coro<DatagramEndpoint<BaseProtocol>> createDatagramEndpointImpl(ProtocolFactory factory,
                                                                     DatagramEndpointOptions options);
     Coro<ErasedConnection> connectPipeImpl(ProtocolFactory factory, qintptr fd, bool write);
+    Coro<SubprocessConnection<BaseProtocol>> subprocessImpl(ProtocolFactory factory, QString program,
+                                                            QStringList arguments, bool shell,
+                                                            SubprocessOptions options);
     std::unique_ptr<Executor> m_defaultExecutor;
     ExceptionHandler m_exceptionHandler;
     bool m_inHandler = false;
@@ -509,6 +528,33 @@ Coro<WritePipeConnection<detail::ProtocolOf<Factory>>> EventLoop::connectWritePi
     using P = detail::ProtocolOf<Factory>;
     return detail::typedPipe<WritePipeConnection<P>, P>(
         connectPipeImpl(ProtocolFactory(std::move(protocolFactory)), fd, true));
+}
+
+namespace detail {
+template <class P>
+QAIO_CORO_NO_SANITIZE_FUNCTION Coro<SubprocessConnection<P>> typedSubprocess(Coro<SubprocessConnection<BaseProtocol>> inner)
+{
+    static_assert(std::is_base_of_v<SubprocessProtocol, P> || std::is_same_v<P, BaseProtocol>,
+                  "the protocol factory must make a qaio::SubprocessProtocol");
+    auto made = co_await std::move(inner);
+    co_return SubprocessConnection<P>{std::move(made.transport), static_cast<P *>(made.protocol)};
+}
+} // namespace detail
+
+template <class Factory>
+Coro<SubprocessConnection<detail::ProtocolOf<Factory>>>
+EventLoop::subprocessExec(Factory protocolFactory, QString program, QStringList arguments, SubprocessOptions options)
+{
+    return detail::typedSubprocess<detail::ProtocolOf<Factory>>(subprocessImpl(
+        ProtocolFactory(std::move(protocolFactory)), std::move(program), std::move(arguments), false, std::move(options)));
+}
+
+template <class Factory>
+Coro<SubprocessConnection<detail::ProtocolOf<Factory>>>
+EventLoop::subprocessShell(Factory protocolFactory, QString command, SubprocessOptions options)
+{
+    return detail::typedSubprocess<detail::ProtocolOf<Factory>>(subprocessImpl(
+        ProtocolFactory(std::move(protocolFactory)), std::move(command), QStringList(), true, std::move(options)));
 }
 
 /*! Schedules \a coro as a task on the running loop (asyncio.create_task()). */

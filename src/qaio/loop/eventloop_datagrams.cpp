@@ -184,14 +184,14 @@ Coro<DatagramEndpoint<BaseProtocol>> EventLoop::createDatagramEndpointImpl(Proto
             candidates.push_back({options.family, options.proto, std::nullopt, std::nullopt});
         } else if (options.family == AddressFamily::Unix || detail::isUnixAddress(options.localAddr) ||
                    detail::isUnixAddress(options.remoteAddr)) {
-            detail::EndpointCandidate unix{AddressFamily::Unix, options.proto, std::nullopt, std::nullopt};
+            detail::EndpointCandidate unixCandidate{AddressFamily::Unix, options.proto, std::nullopt, std::nullopt};
             if (hasLocal) {
-                unix.local = detail::unixAddressOf(options.localAddr, "localAddr");
-                detail::removeStaleUnixSocketAt(*unix.local);
+                unixCandidate.local = detail::unixAddressOf(options.localAddr, "localAddr");
+                detail::removeStaleUnixSocketAt(*unixCandidate.local);
             }
             if (hasRemote)
-                unix.remote = detail::unixAddressOf(options.remoteAddr, "remoteAddr");
-            candidates.push_back(std::move(unix));
+                unixCandidate.remote = detail::unixAddressOf(options.remoteAddr, "remoteAddr");
+            candidates.push_back(std::move(unixCandidate));
         } else {
             Coro<std::vector<detail::EndpointCandidate>> pairing = detail::pairAddresses(*this, options);
             candidates = co_await std::move(pairing);

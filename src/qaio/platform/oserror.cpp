@@ -39,6 +39,10 @@ std::exception_ptr makeOSError(int errorCode, const QString &context)
         return std::make_exception_ptr(FileNotFoundError(errorCode, context));
     case ErrorKind::Permission:
         return std::make_exception_ptr(PermissionError(errorCode, context));
+    case ErrorKind::ProcessLookup:
+        return std::make_exception_ptr(ProcessLookupError(errorCode, context));
+    case ErrorKind::ChildProcess:
+        return std::make_exception_ptr(ChildProcessError(errorCode, context));
     case ErrorKind::Other:
         break;
     }

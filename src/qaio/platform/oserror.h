@@ -15,6 +15,8 @@
     \li qaio::ConnectionRefusedError   ECONNREFUSED: nobody listens there
     \li qaio::ConnectionResetError     ECONNRESET: the peer reset the connection
     \li qaio::FileExistsError, FileNotFoundError, PermissionError
+    \li qaio::ProcessLookupError       ESRCH: no such process (a child already reaped)
+    \li qaio::ChildProcessError        ECHILD: not a child of this process
     \li qaio::GaiError                 getaddrinfo()/getnameinfo() failed; errorCode() is the
                                        resolver's EAI_* code
     \endlist
@@ -73,6 +75,8 @@ QAIO_DECLARE_OSERROR(ConnectionResetError, ConnectionError)
 QAIO_DECLARE_OSERROR(FileExistsError, OSError)
 QAIO_DECLARE_OSERROR(FileNotFoundError, OSError)
 QAIO_DECLARE_OSERROR(PermissionError, OSError)
+QAIO_DECLARE_OSERROR(ProcessLookupError, OSError)
+QAIO_DECLARE_OSERROR(ChildProcessError, OSError)
 
 #undef QAIO_DECLARE_OSERROR
 

@@ -24,8 +24,10 @@ enum class PipeKind {
 
 PipeKind describePipe(qintptr fd) noexcept;
 
-/*! A pipe, both ends close-on-exec and non-blocking; 0 or the error. */
-int openPipe(qintptr ends[2]) noexcept;
+/*! A pipe, both ends close-on-exec, non-blocking unless \a nonBlocking is false (a
+    child's end must block: the flag belongs to the open file, which the child shares);
+    0 or the error. */
+int openPipe(qintptr ends[2], bool nonBlocking = true) noexcept;
 /*! Closes \a fd (EINTR is not retried: the descriptor is gone either way on Linux). */
 void closeDescriptor(qintptr fd) noexcept;
 /*! One read(): bytes read, 0 at end of file, or -1 with \a error. */

@@ -8,7 +8,7 @@
 
     \code
     qaio::SocketAddress tcp(QHostAddress::LocalHost, 8080);
-    qaio::SocketAddress unix = qaio::SocketAddress::fromUnixPath("/tmp/app.sock");
+    qaio::SocketAddress local = qaio::SocketAddress::fromUnixPath("/tmp/app.sock");
     qDebug() << tcp.toString();   // "127.0.0.1:8080"
     \endcode
 

@@ -28,6 +28,8 @@ enum class ErrorKind {
     FileExists,
     FileNotFound,
     Permission,
+    ProcessLookup,
+    ChildProcess,
 };
 
 ErrorKind classifyError(int error) noexcept;

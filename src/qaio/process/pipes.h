@@ -23,6 +23,8 @@
     writeEof() and close() both send what is buffered, then close the descriptor. The
     first write pipe made sets SIGPIPE to "ignore" if it still has its default action
     (as QProcess does), so a vanished reader gives BrokenPipeError, not a killed process.
+    A SIGPIPE handler your application installed is left alone: it runs on such a write,
+    which fails with BrokenPipeError all the same.
 
     \code
     auto [readEnd, writeEnd] = makePipe();   // e.g. pipe2() or a QProcess channel

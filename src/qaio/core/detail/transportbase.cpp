@@ -8,9 +8,10 @@
 namespace qaio::detail {
 
 TransportBase::TransportBase(LoopCore &loop, qintptr fd, const BaseTransport &transport)
-    : LoopResource(&loop), m_loop(loop), m_fd(fd), m_transport(transport)
+    : LoopResource(&loop), m_loop(loop), m_fd(fd), m_transport(transport), m_claimed(fd >= 0)
 {
-    m_loop.claimTransportFd(m_fd, &m_transport);
+    if (m_claimed)
+        m_loop.claimTransportFd(m_fd, &m_transport);
 }
 
 TransportBase::~TransportBase()

@@ -31,7 +31,8 @@ public:
     qintptr descriptor() const noexcept { return m_fd; }
 
 protected:
-    /*! Claims \a fd on \a loop for \a transport (the object this base is part of). */
+    /*! Claims \a fd on \a loop for \a transport (the object this base is part of); a
+        transport without a descriptor of its own passes -1. */
     TransportBase(LoopCore &loop, qintptr fd, const BaseTransport &transport);
     ~TransportBase() override;
 
@@ -93,7 +94,7 @@ private:
     int m_callbackDepth = 0;
     bool m_readerWatched = false;
     bool m_writerWatched = false;
-    bool m_claimed = true; // the descriptor is registered with the loop as this transport's
+    bool m_claimed; // the descriptor is registered with the loop as this transport's
 };
 
 } // namespace qaio::detail

@@ -29,18 +29,19 @@ PipeKind describePipe(qintptr fd) noexcept
     return PipeKind::Other;
 }
 
-int openPipe(qintptr ends[2]) noexcept
+int openPipe(qintptr ends[2], bool nonBlocking) noexcept
 {
     int fds[2];
 #if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__)
-    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+    if (::pipe2(fds, O_CLOEXEC | (nonBlocking ? O_NONBLOCK : 0)) != 0)
         return errno;
 #else
     if (::pipe(fds) != 0)
         return errno;
     for (int fd : fds) {
         ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+        if (nonBlocking)
+            ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     }
 #endif
     ends[0] = fds[0];

@@ -48,6 +48,10 @@ ErrorKind classifyError(int error) noexcept
     case EACCES:
     case EPERM:
         return ErrorKind::Permission;
+    case ESRCH:
+        return ErrorKind::ProcessLookup;
+    case ECHILD:
+        return ErrorKind::ChildProcess;
     default:
         return ErrorKind::Other;
     }
