@@ -351,7 +351,7 @@ void tst_Subprocess::manySpawnsLeakNothing()
 {
     qaio::EventLoop &loop = guard->loop();
     const int fdsBefore = LoopGuard::openFdCount();
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 1000; ++i) {
         auto trace = std::make_shared<ChildTrace>();
         auto made = exec(loop, QStringLiteral("/bin/true"), {}, {}, trace);
         finish(loop, trace);
