@@ -251,8 +251,9 @@ public:
     Each standard stream given as a pipe has a pipe transport of its own
     (pipeTransport(0) writes to the child's stdin; 1 and 2 read its stdout and stderr
     into SubprocessProtocol::pipeDataReceived()). The child is reaped by its own pid
-    (a Linux pidfd watched by the loop; never waitpid(-1), so QProcess in the same
-    application keeps its children).
+    once the loop learns of its exit (a Linux pidfd; elsewhere a SIGCHLD handler that
+    chains to the one installed before it); never waitpid(-1), so QProcess in the same
+    application keeps its children.
 
     close() closes the pipes and kills the child if it is still running (SIGKILL), as
     asyncio does; the transport still reaps it. Signals to a child that has exited (or

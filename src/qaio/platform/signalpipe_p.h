@@ -31,8 +31,16 @@ int installSignalHandler(int signum, bool oneShot = false) noexcept;
 /*! Whether \a signum has its default disposition (nobody installed a handler). */
 bool hasDefaultDisposition(int signum) noexcept;
 
-/*! Puts back the disposition installSignalHandler() replaced. Returns 0 or an errno. */
+/*! Puts back the disposition installSignalHandler() replaced (unless a hook still needs
+    the handler: then only the loop's wake-up stops). Returns 0 or an errno. */
 int restoreSignalHandler(int signum) noexcept;
+
+/*! Makes the handler of \a signum call \a hook (async-signal-safe) on every delivery,
+    before the loop's wake-up and the chained disposition, for the rest of the process:
+    installs the handler if no loop has, and keeps it when the loop's is removed. The
+    child watcher's use (SIGCHLD, see spawn_p.h). One hook per signal. Returns 0 or an
+    errno (EINVAL: not a signal that can be caught; EBUSY: another hook is set). */
+int addSignalHook(int signum, void (*hook)()) noexcept;
 
 /*! Empties the self-pipe (the bytes are only wake-ups). */
 void drainSignalPipe() noexcept;

@@ -41,10 +41,30 @@ struct SpawnRequest
     which qaio and Qt set). */
 int spawnProcess(const SpawnRequest &request, qint64 &pid) noexcept;
 
-/*! A descriptor that turns readable once the child \a pid has exited (Linux: pidfd_open),
-    or -1 with \a error set: ENOSYS where the system has none (or a seccomp filter
-    forbids it), and the caller must fall back to SIGCHLD. */
-qintptr openProcessHandle(qint64 pid, int &error) noexcept;
+/*! How the loop learns that a child has exited. */
+enum class ChildWatch {
+    ProcessHandle, // Linux: a pidfd, readable once the child has exited
+    ChildSignal,   // elsewhere: the process-wide SIGCHLD handler wakes a pipe per child
+};
+
+/*! Whether this system gives process handles (pidfd_open() works: Linux 5.3 or later, not
+    forbidden by a seccomp filter); probed once. */
+bool processHandlesAvailable() noexcept;
+
+/*! A descriptor that turns readable once the child \a pid has exited, watched \a how:
+    its pidfd, or the read end of a pipe that the SIGCHLD handler writes to. That handler
+    is installed once, for the rest of the process; it chains to the disposition installed
+    before it (Qt's QProcess keeps its children) and only looks at the children registered
+    here, with waitid(WNOWAIT): it reaps nothing, and never waits for any pid but these.
+    -1 with \a error set on failure (ENOSYS: no process handles here). */
+qintptr openExitNotifier(qint64 pid, ChildWatch how, int &error) noexcept;
+
+/*! Empties \a notifier after a wake-up that was not its child's exit (the SIGCHLD of
+    another child reused the list node of an earlier one). */
+void clearExitNotifier(qintptr notifier) noexcept;
+
+/*! Closes a descriptor of openExitNotifier() (and forgets its child). */
+void closeExitNotifier(qintptr notifier) noexcept;
 
 /*! Reaps the child \a pid if it has exited (waitpid(pid, WNOHANG), only that pid): true
     with \a returnCode set to its exit status or minus the signal that killed it (as

@@ -1,7 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // Child processes on POSIX: posix_spawn() (glibc runs it as clone(CLONE_VM|CLONE_VFORK):
 // no copy of a large GUI process, and an exec failure comes back as its return value),
-// pidfds on Linux, waitpid() of one pid at a time.
+// waitpid() of one pid at a time. Watching for the exit: childexitwatch_posix.cpp.
 #include <qaio/platform/spawn_p.h>
 
 #include <algorithm>
@@ -178,23 +178,6 @@ int spawnProcess(const SpawnRequest &request, qint64 &pid) noexcept
     } catch (...) {
         return ENOMEM; // a QByteArray or vector could not allocate
     }
-}
-
-qintptr openProcessHandle(qint64 pid, int &error) noexcept
-{
-#if defined(__linux__) && defined(SYS_pidfd_open)
-    const long fd = ::syscall(SYS_pidfd_open, pid_t(pid), 0);
-    if (fd >= 0) {
-        ::fcntl(int(fd), F_SETFD, FD_CLOEXEC); // pidfds are close-on-exec already; be sure
-        return qintptr(fd);
-    }
-    error = errno == EPERM || errno == EINVAL ? ENOSYS : errno; // seccomp or an old kernel
-    return -1;
-#else
-    Q_UNUSED(pid);
-    error = ENOSYS;
-    return -1;
-#endif
 }
 
 bool reapProcess(qint64 pid, int &returnCode, int &error, bool block) noexcept

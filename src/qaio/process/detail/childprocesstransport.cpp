@@ -1,6 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // The subprocess transport (asyncio's base_subprocess.BaseSubprocessTransport and
-// unix_events._UnixSubprocessTransport), reaping its child through a pidfd.
+// unix_events._UnixSubprocessTransport), reaping its child by its pid once told of its exit
+// (platform/spawn_p.h: a pidfd, or SIGCHLD).
 #include <qaio/process/detail/childprocesstransport_p.h>
 
 #include <qaio/base/errors.h>
@@ -28,18 +29,26 @@ private:
     int m_fd;
 };
 
-// Whether this system lets the loop watch a child through a pidfd; asked once.
-bool processHandlesAvailable()
+// How children are watched: pidfds where the system has them, else SIGCHLD;
+// QAIO_CHILD_WATCHER=sigchld forces the fallback (the test suites run both).
+sys::ChildWatch childWatch()
 {
-    static const bool available = [] {
-        int error = 0;
-        const qintptr probe = sys::openProcessHandle(sys::currentProcessId(), error);
-        if (probe < 0)
-            return false;
-        sys::closeDescriptor(probe);
-        return true;
+    static const sys::ChildWatch how = [] {
+        const QByteArray wanted = qgetenv("QAIO_CHILD_WATCHER").trimmed().toLower();
+        const bool handles = sys::processHandlesAvailable();
+        sys::ChildWatch chosen = handles ? sys::ChildWatch::ProcessHandle : sys::ChildWatch::ChildSignal;
+        if (wanted == "sigchld")
+            chosen = sys::ChildWatch::ChildSignal;
+        else if (wanted == "pidfd" && !handles)
+            qCWarning(lcQaio, "QAIO_CHILD_WATCHER=pidfd: pidfd_open() is not available here; using SIGCHLD");
+        else if (!wanted.isEmpty() && wanted != "default" && wanted != "pidfd")
+            qCWarning(lcQaio, "QAIO_CHILD_WATCHER=%s: not a child watcher (pidfd, sigchld); using the default",
+                      wanted.constData());
+        qCDebug(lcQaio, "child processes are watched with %s",
+                chosen == sys::ChildWatch::ProcessHandle ? "pidfds" : "SIGCHLD");
+        return chosen;
     }();
-    return available;
+    return how;
 }
 
 // Descriptors opened for the spawn, closed whatever happens.
@@ -70,9 +79,6 @@ std::shared_ptr<ChildProcessTransport> ChildProcessTransport::spawn(LoopCore &lo
         throw ValueError("protocolFactory: returned a null protocol");
     if (!dynamic_cast<SubprocessProtocol *>(protocol.get()))
         throw ValueError("protocolFactory: a subprocess transport needs a qaio::SubprocessProtocol");
-    if (!processHandlesAvailable())
-        throw NotImplementedError("subprocesses need pidfd_open() (Linux 5.3 or later, not forbidden by seccomp); "
-                                  "the SIGCHLD fallback is not implemented yet");
 
     OpenedDescriptors childSide; // closed in the parent once the child has them
     OpenedDescriptors ourSide;   // handed to the pipe transports (released below), or closed
@@ -121,16 +127,17 @@ std::shared_ptr<ChildProcessTransport> ChildProcessTransport::spawn(LoopCore &lo
         throwOSError(error, QStringLiteral("spawn '%1'").arg(QString::fromLocal8Bit(request.program)));
     // The child has its ends: childSide closes ours of them when this function returns.
     int error = 0;
-    const qintptr pidfd = sys::openProcessHandle(pid, error);
-    if (pidfd < 0) {
-        // Cannot happen after the probe, short of running out of descriptors: do not
-        // leave the child unwatched.
+    const qintptr exitNotifier = sys::openExitNotifier(pid, childWatch(), error);
+    if (exitNotifier < 0) {
+        // Short of running out of descriptors, cannot happen: do not leave the child
+        // unwatched.
         sys::signalProcess(pid, sys::killSignal());
+        int returnCode = 0;
         int ignored = 0;
-        sys::reapProcess(pid, ignored, error, true);
-        throwOSError(error, QStringLiteral("pidfd_open"));
+        sys::reapProcess(pid, returnCode, ignored, true);
+        throwOSError(error, QStringLiteral("watch child process %1").arg(pid));
     }
-    std::shared_ptr<ChildProcessTransport> t(new ChildProcessTransport(loop, pidfd, pid));
+    std::shared_ptr<ChildProcessTransport> t(new ChildProcessTransport(loop, exitNotifier, pid));
     t->adoptProtocol(std::move(protocol), "protocolFactory");
     t->m_self = t;
     ourSide.fds.clear(); // the pipe transports own them from here
@@ -159,8 +166,8 @@ std::shared_ptr<ChildProcessTransport> ChildProcessTransport::spawn(LoopCore &lo
     return t;
 }
 
-ChildProcessTransport::ChildProcessTransport(LoopCore &loop, qintptr pidfd, qint64 pid)
-    : TransportBase(loop, pidfd, *this), m_pid(pid)
+ChildProcessTransport::ChildProcessTransport(LoopCore &loop, qintptr exitNotifier, qint64 pid)
+    : TransportBase(loop, exitNotifier, *this), m_pid(pid)
 {
 }
 
@@ -245,7 +252,7 @@ void ChildProcessTransport::pipeFlow(bool pause)
 
 // ---- the child ------------------------------------------------------------------------
 
-void ChildProcessTransport::onReadable()
+void ChildProcessTransport::onReadable() // the child's exit notifier
 {
     int returnCode = 0;
     int error = 0;
@@ -256,6 +263,8 @@ void ChildProcessTransport::onReadable()
         // process): asyncio reports 255 then.
         qCWarning(lcQaio, "Unknown child process pid %lld, will report returncode 255", qlonglong(m_pid));
         exited(255);
+    } else {
+        sys::clearExitNotifier(m_fd); // woken for another child's exit
     }
 }
 
@@ -281,7 +290,7 @@ void ChildProcessTransport::releaseChild(bool loopClosing) noexcept
     else
         watchReadable(false);
     releaseDescriptor();
-    sys::closeDescriptor(m_fd);
+    sys::closeExitNotifier(m_fd);
     if (!m_returnCode) {
         // Not reaped yet (the loop closes, or the transport dies early): no zombie left.
         sys::signalProcess(m_pid, sys::killSignal());
@@ -368,7 +377,7 @@ void ChildProcessTransport::close()
     if (!m_returnCode && !m_childReleased) {
         if (m_loop.getDebug())
             qCDebug(lcQaioDebug) << "close running child process" << m_pid << ": kill";
-        sys::signalProcess(m_pid, sys::killSignal()); // reaped when its pidfd says so
+        sys::signalProcess(m_pid, sys::killSignal()); // reaped when its exit notifier says so
     }
 }
 

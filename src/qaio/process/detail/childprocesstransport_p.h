@@ -21,8 +21,9 @@ namespace qaio::detail {
     A child process with pipe transports for its standard streams: asyncio's
     BaseSubprocessTransport (base_subprocess.py) and its _UnixSubprocessTransport.
 
-    Its descriptor (TransportBase) is the child's pidfd: readable once the child has
-    exited, which is when this transport reaps it, by its pid alone.
+    Its descriptor (TransportBase) is the child's exit notifier (a pidfd, or a pipe woken
+    by SIGCHLD: platform/spawn_p.h), readable once the child has exited, which is when
+    this transport reaps it, by its pid alone.
 
     Events, in asyncio's order:
     \\list
@@ -42,8 +43,7 @@ public:
     /*! Spawns the child of \\a request with the standard streams of \\a options (the
         request's descriptors are filled in here) and serves it with \\a protocol (a
         SubprocessProtocol, else ValueError). Throws the OSError of a failed spawn
-        (FileNotFoundError, PermissionError, ...), NotImplementedError where the child
-        could not be watched (no pidfd: the SIGCHLD fallback is not written yet). */
+        (FileNotFoundError, PermissionError, ...). */
     static std::shared_ptr<ChildProcessTransport> spawn(LoopCore &loop, sys::SpawnRequest request,
                                                         const SubprocessOptions &options,
                                                         std::unique_ptr<BaseProtocol> protocol, Future<void> waiter);
@@ -75,10 +75,10 @@ public:
     void pipeFlow(bool pause);
 
 private:
-    ChildProcessTransport(LoopCore &loop, qintptr pidfd, qint64 pid);
+    ChildProcessTransport(LoopCore &loop, qintptr exitNotifier, qint64 pid);
 
     void adoptProtocol(std::unique_ptr<BaseProtocol> protocol, const char *operation);
-    void onReadable() override; // the pidfd: the child has exited
+    void onReadable() override; // the exit notifier: the child has exited
     void onWritable() override {}
     void loopClosing() noexcept override;
     void exited(int returnCode);
