@@ -32,7 +32,7 @@ void printHelp(std::FILE *out)
                  "       qaio-bench idle [--conns C] [--active A] [--size S] [--count N] [--repeat R]\n"
                  "       qaio-bench fdstorm [--fds N] [--rounds R] [--repeat R]\n"
                  "       qaio-bench udp [--count N] [--size S] [--window W] [--repeat R] [--only LIST]\n"
-                 "       qaio-bench spawn [--count N] [--repeat R]\n"
+                 "       qaio-bench spawn [--count N] [--repeat R] [--only raw|qaio|qprocess]\n"
                  "       qaio-bench pipe [--bytes S] [--repeat R]\n"
                  "       qaio-bench --help\n"
                  "\n"
@@ -127,7 +127,8 @@ void printHelp(std::FILE *out)
                  "        on the same event loop. Prints wall-clock µs per child, best of R:\n"
                  "        spawn_us, raw_spawn_us, qprocess_spawn_us, their *_ratio to the floor,\n"
                  "        and the *_concurrent_us figures.\n"
-                 "  --count N (default 1000), --repeat R (default 3)\n"
+                 "  --count N (default 1000), --repeat R (default 3), --only raw|qaio|qprocess\n"
+                 "  (that one alone, to profile it; the others print inf)\n"
                  "\n"
                  "pipe    (Linux) S bytes through cat (stdin in, stdout out) with qaio's subprocess\n"
                  "        pipes and flow control, and with a plain poll() + read()/write() loop\n"
@@ -350,6 +351,10 @@ int mainSpawn(int argc, char **argv)
             if (!parseCount(value, 1, 1000, n))
                 return usageError("--repeat: expected a number from 1 to 1000");
             options.repeat = int(n);
+        } else if (!std::strcmp(arg, "--only")) {
+            if (!value || (std::strcmp(value, "raw") && std::strcmp(value, "qaio") && std::strcmp(value, "qprocess")))
+                return usageError("--only: expected raw, qaio or qprocess");
+            options.only = value;
         } else {
             return usageError(qPrintable(QStringLiteral("unknown argument '%1'").arg(QString::fromLocal8Bit(arg))));
         }

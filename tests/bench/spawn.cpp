@@ -14,6 +14,7 @@
 #include <QtCore/QProcess>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <functional>
 #include <stdexcept>
@@ -159,14 +160,21 @@ int runSpawn(const SpawnOptions &options)
     constexpr double inf = std::numeric_limits<double>::infinity();
     double raw = inf, qaioFigure = inf, qprocess = inf;
     double rawConcurrent = inf, qaioConcurrent = inf, qprocessConcurrent = inf;
+    const auto runs = [&options](const char *which) { return !options.only || !std::strcmp(options.only, which); };
     try {
         for (int r = 0; r < options.repeat; ++r) { // interleaved: a slow phase hits all three
-            raw = std::min(raw, rawSpawn(options.count, false));
-            qaioFigure = std::min(qaioFigure, qaioSpawn(options.count, false));
-            qprocess = std::min(qprocess, qprocessSpawn(options.count, false));
-            rawConcurrent = std::min(rawConcurrent, rawSpawn(options.count, true));
-            qaioConcurrent = std::min(qaioConcurrent, qaioSpawn(options.count, true));
-            qprocessConcurrent = std::min(qprocessConcurrent, qprocessSpawn(options.count, true));
+            if (runs("raw")) {
+                raw = std::min(raw, rawSpawn(options.count, false));
+                rawConcurrent = std::min(rawConcurrent, rawSpawn(options.count, true));
+            }
+            if (runs("qaio")) {
+                qaioFigure = std::min(qaioFigure, qaioSpawn(options.count, false));
+                qaioConcurrent = std::min(qaioConcurrent, qaioSpawn(options.count, true));
+            }
+            if (runs("qprocess")) {
+                qprocess = std::min(qprocess, qprocessSpawn(options.count, false));
+                qprocessConcurrent = std::min(qprocessConcurrent, qprocessSpawn(options.count, true));
+            }
         }
     } catch (const std::exception &e) {
         std::fprintf(stderr, "qaio-bench spawn: %s\n", e.what());

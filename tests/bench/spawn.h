@@ -7,6 +7,7 @@ struct SpawnOptions
 {
     int count = 1000; // children per measurement
     int repeat = 3;
+    const char *only = nullptr; // "raw", "qaio" or "qprocess": run that one alone (to profile it)
 };
 
 /*! `qaio-bench spawn` (issue #9): /bin/true started and awaited to its exit, one after

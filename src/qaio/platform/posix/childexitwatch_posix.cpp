@@ -79,10 +79,8 @@ qintptr openPidfd(qint64 pid, int &error) noexcept
 {
 #if defined(__linux__) && defined(SYS_pidfd_open)
     const long fd = ::syscall(SYS_pidfd_open, pid_t(pid), 0);
-    if (fd >= 0) {
-        ::fcntl(int(fd), F_SETFD, FD_CLOEXEC); // pidfds are close-on-exec already; be sure
-        return qintptr(fd);
-    }
+    if (fd >= 0)
+        return qintptr(fd); // close-on-exec: the kernel sets it on every pidfd
     error = errno == EPERM || errno == EINVAL || errno == ENOSYS ? ENOSYS : errno; // seccomp or an old kernel
     return -1;
 #else

@@ -31,9 +31,9 @@ private:
 
 // How children are watched: pidfds where the system has them, else SIGCHLD;
 // QAIO_CHILD_WATCHER=sigchld forces the fallback (the test suites run both).
-sys::ChildWatch childWatch()
+sys::ChildWatch childWatch(bool debug)
 {
-    static const sys::ChildWatch how = [] {
+    static const sys::ChildWatch how = [debug] {
         const QByteArray wanted = qgetenv("QAIO_CHILD_WATCHER").trimmed().toLower();
         const bool handles = sys::processHandlesAvailable();
         sys::ChildWatch chosen = handles ? sys::ChildWatch::ProcessHandle : sys::ChildWatch::ChildSignal;
@@ -44,8 +44,9 @@ sys::ChildWatch childWatch()
         else if (!wanted.isEmpty() && wanted != "default" && wanted != "pidfd")
             qCWarning(lcQaio, "QAIO_CHILD_WATCHER=%s: not a child watcher (pidfd, sigchld); using the default",
                       wanted.constData());
-        qCDebug(lcQaio, "child processes are watched with %s",
-                chosen == sys::ChildWatch::ProcessHandle ? "pidfds" : "SIGCHLD");
+        if (debug)
+            qCDebug(lcQaioDebug, "child processes are watched with %s",
+                    chosen == sys::ChildWatch::ProcessHandle ? "pidfds" : "SIGCHLD");
         return chosen;
     }();
     return how;
@@ -127,7 +128,7 @@ std::shared_ptr<ChildProcessTransport> ChildProcessTransport::spawn(LoopCore &lo
         throwOSError(error, QStringLiteral("spawn '%1'").arg(QString::fromLocal8Bit(request.program)));
     // The child has its ends: childSide closes ours of them when this function returns.
     int error = 0;
-    const qintptr exitNotifier = sys::openExitNotifier(pid, childWatch(), error);
+    const qintptr exitNotifier = sys::openExitNotifier(pid, childWatch(loop.getDebug()), error);
     if (exitNotifier < 0) {
         // Short of running out of descriptors, cannot happen: do not leave the child
         // unwatched.
@@ -146,7 +147,7 @@ std::shared_ptr<ChildProcessTransport> ChildProcessTransport::spawn(LoopCore &lo
             continue;
         t->m_pipes[std::size_t(fd)] =
             PipeTransport::create(loop, ours[fd], fd == 0 ? PipeTransport::End::Write : PipeTransport::End::Read,
-                                  std::make_unique<PipeRelay>(*t, fd));
+                                  std::make_unique<PipeRelay>(*t, fd), {}, sys::PipeKind::Fifo);
         t->m_pipeOpen[std::size_t(fd)] = true;
     }
     t->watchReadable(true);

@@ -10,10 +10,11 @@
 namespace qaio::detail {
 
 std::shared_ptr<PipeTransport> PipeTransport::create(LoopCore &loop, qintptr fd, End end,
-                                                     std::unique_ptr<BaseProtocol> protocol, Future<void> waiter)
+                                                     std::unique_ptr<BaseProtocol> protocol, Future<void> waiter,
+                                                     std::optional<sys::PipeKind> knownKind)
 {
     requireUsableLoop(loop);
-    const sys::PipeKind kind = sys::describePipe(fd);
+    const sys::PipeKind kind = knownKind ? *knownKind : sys::describePipe(fd);
     if (kind == sys::PipeKind::Invalid)
         throw ValueError(QStringLiteral("pipe: %1 is not an open file descriptor").arg(fd));
     if (kind == sys::PipeKind::Other)
@@ -39,8 +40,7 @@ PipeTransport::PipeTransport(LoopCore &loop, qintptr fd, End end, bool terminal,
                       end == End::Read ? Direction::ReadOnly : Direction::WriteOnly),
       m_end(end), m_terminal(terminal)
 {
-    if (!sys::isNonBlocking(fd))
-        sys::setNonBlocking(fd, true);
+    sys::setNonBlocking(fd, true); // a no-op (one F_GETFL) when it is already
 }
 
 PipeTransport::~PipeTransport()

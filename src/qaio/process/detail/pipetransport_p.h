@@ -2,9 +2,11 @@
 #pragma once
 
 #include <qaio/core/detail/streamtransport_p.h>
+#include <qaio/platform/pipeops_p.h>
 #include <qaio/tasks/future.h>
 
 #include <memory>
+#include <optional>
 
 namespace qaio::detail {
 
@@ -26,9 +28,11 @@ public:
         reader going away), then \a waiter's result (if valid), in one callback. Throws
         ValueError("Pipe transport is for pipes/sockets only.") for a regular file or
         directory, ValueError naming \a fd for a closed descriptor, and ValueError if
-        \a protocol is not a Protocol or BufferedProtocol. */
+        \a protocol is not a Protocol or BufferedProtocol. \a knownKind spares the check
+        for a descriptor qaio made itself (a child's pipe). */
     static std::shared_ptr<PipeTransport> create(LoopCore &loop, qintptr fd, End end,
-                                                 std::unique_ptr<BaseProtocol> protocol, Future<void> waiter = {});
+                                                 std::unique_ptr<BaseProtocol> protocol, Future<void> waiter = {},
+                                                 std::optional<sys::PipeKind> knownKind = std::nullopt);
     ~PipeTransport() override;
 
     QVariant extraInfo(const QString &name, const QVariant &defaultValue = {}) const override;
