@@ -57,3 +57,5 @@
 #include <qaio/tasks/future.h>
 #include <qaio/tasks/sleep.h>
 #include <qaio/tasks/task.h>
+#include <qaio/tls/sslcontext.h>
+#include <qaio/tls/sslerror.h>
