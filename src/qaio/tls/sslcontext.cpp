@@ -27,20 +27,32 @@
 
 namespace qaio {
 
-struct SslContext::Data
+struct SslContext::Settings
 {
-    SSL_CTX *context = nullptr;
     SslRole role = SslRole::Client;
     bool checkHostname = false;
     QList<QByteArray> alpn;
-    ~Data()
-    {
-        if (context)
-            SSL_CTX_free(context);
-    }
+    ServerNameCallback pickByName;
 };
 
 namespace {
+
+void freeSettings(void *, void *settings, CRYPTO_EX_DATA *, int, long, void *)
+{
+    delete static_cast<SslContext::Settings *>(settings);
+}
+
+// Where each SSL_CTX qaio made keeps its Settings; asked once.
+int settingsIndex()
+{
+    static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, freeSettings);
+    return index;
+}
+
+SslContext::Settings *settingsOf(const SSL_CTX *context)
+{
+    return static_cast<SslContext::Settings *>(SSL_CTX_get_ex_data(context, settingsIndex()));
+}
 
 struct BioDeleter
 {
@@ -147,11 +159,14 @@ QByteArray alpnWire(const QList<QByteArray> &protocols)
 
 // A server picks the first of its own protocols that the client offers (RFC 7301), or
 // none: the handshake goes on without ALPN, as Python's servers do.
-int selectAlpn(SSL *, const unsigned char **out, unsigned char *outLength, const unsigned char *offered,
-               unsigned int offeredLength, void *userData)
+int selectAlpn(SSL *ssl, const unsigned char **out, unsigned char *outLength, const unsigned char *offered,
+               unsigned int offeredLength, void *)
 {
-    const auto *accepted = static_cast<const QList<QByteArray> *>(userData);
-    for (const QByteArray &ours : *accepted) {
+    // The context the connection has now: the server name callback may have switched it.
+    const SslContext::Settings *settings = settingsOf(SSL_get_SSL_CTX(ssl));
+    if (!settings)
+        return SSL_TLSEXT_ERR_NOACK;
+    for (const QByteArray &ours : settings->alpn) {
         for (unsigned int i = 0; i < offeredLength;) {
             const unsigned int length = offered[i];
             if (i + 1 + length > offeredLength)
@@ -169,32 +184,38 @@ int selectAlpn(SSL *, const unsigned char **out, unsigned char *outLength, const
 
 } // namespace
 
-SslContext::SslContext(std::shared_ptr<Data> data) : d(std::move(data)) {}
+SslContext::SslContext(std::shared_ptr<ssl_ctx_st> context) : d(std::move(context)) {}
 
-SslContext::SslContext(SslRole role) : d(std::make_shared<Data>())
+SslContext::SslContext(SslRole role)
 {
     detail::clearSslErrors();
-    d->role = role;
-    d->context = SSL_CTX_new(role == SslRole::Client ? TLS_client_method() : TLS_server_method());
-    if (!d->context)
+    SSL_CTX *made = SSL_CTX_new(role == SslRole::Client ? TLS_client_method() : TLS_server_method());
+    if (!made)
         detail::throwSslError(QStringLiteral("SslContext()"));
+    d = std::shared_ptr<ssl_ctx_st>(made, SSL_CTX_free);
+    auto *settings = new Settings;
+    if (settingsIndex() < 0 || SSL_CTX_set_ex_data(made, settingsIndex(), settings) != 1) {
+        delete settings;
+        detail::throwSslError(QStringLiteral("SslContext()"));
+    }
+    settings->role = role;
     // Python's defaults: no compression (CRIME), the server's cipher order, a fresh key
     // per handshake, TLS 1.2 at least.
-    SSL_CTX_set_options(d->context, SSL_OP_ALL | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE
+    SSL_CTX_set_options(d.get(), SSL_OP_ALL | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE
                                         | SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE);
-    SSL_CTX_clear_options(d->context, SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS);
+    SSL_CTX_clear_options(d.get(), SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS);
     // The transport hands OpenSSL the same bytes again after a retry, from wherever they
     // are now; idle connections give their buffers back.
-    SSL_CTX_set_mode(d->context, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE
+    SSL_CTX_set_mode(d.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE
                                      | SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_min_proto_version(d->context, TLS1_2_VERSION);
-    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(d->context), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    SSL_CTX_set_alpn_select_cb(d->context, selectAlpn, &d->alpn);
+    SSL_CTX_set_min_proto_version(d.get(), TLS1_2_VERSION);
+    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(d.get()), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    SSL_CTX_set_alpn_select_cb(d.get(), selectAlpn, nullptr);
     if (role == SslRole::Client) {
-        SSL_CTX_set_verify(d->context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-        d->checkHostname = true;
+        SSL_CTX_set_verify(d.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+        settings->checkHostname = true;
     } else {
-        SSL_CTX_set_verify(d->context, SSL_VERIFY_NONE, nullptr);
+        SSL_CTX_set_verify(d.get(), SSL_VERIFY_NONE, nullptr);
     }
 }
 
@@ -205,14 +226,68 @@ SslContext SslContext::createDefault(SslRole role)
     return context;
 }
 
+SslContext::Settings &SslContext::settings() const
+{
+    return *settingsOf(d.get());
+}
+
 SslRole SslContext::role() const
 {
-    return d->role;
+    return settings().role;
 }
 
 ssl_ctx_st *SslContext::nativeHandle() const
 {
-    return d->context;
+    return d.get();
+}
+
+SslContext SslContext::fromNativeHandle(ssl_ctx_st *context)
+{
+    if (!context || !settingsOf(context))
+        throw ValueError("fromNativeHandle(): context: not an SSL_CTX of a qaio::SslContext");
+    SSL_CTX_up_ref(context);
+    return SslContext(std::shared_ptr<ssl_ctx_st>(context, SSL_CTX_free));
+}
+
+// ---- the server's choice by name -------------------------------------------------------
+
+namespace {
+
+int pickContextByName(SSL *ssl, int *alert, void *)
+{
+    const SslContext::Settings *settings = settingsOf(SSL_get_SSL_CTX(ssl));
+    if (!settings || !settings->pickByName)
+        return SSL_TLSEXT_ERR_OK;
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    try {
+        const std::optional<SslContext> picked = settings->pickByName(name ? QString::fromUtf8(name) : QString());
+        if (picked && picked->nativeHandle() != SSL_get_SSL_CTX(ssl)) {
+            if (picked->role() != SslRole::Server)
+                throw ValueError("setServerNameCallback(): the callback returned a client context");
+            SSL_set_SSL_CTX(ssl, picked->nativeHandle()); // the SSL takes a reference
+            // SSL_set_SSL_CTX() takes the certificate, not the verification settings.
+            SSL_set_verify(ssl, SSL_CTX_get_verify_mode(picked->nativeHandle()), nullptr);
+            SSL_set_options(ssl, SSL_CTX_get_options(picked->nativeHandle()));
+        }
+        return SSL_TLSEXT_ERR_OK;
+    } catch (const std::exception &e) {
+        qCWarning(lcQaio, "SslContext server name callback for '%s' failed: %s", name ? name : "", e.what());
+    } catch (...) {
+        qCWarning(lcQaio, "SslContext server name callback for '%s' failed", name ? name : "");
+    }
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+} // namespace
+
+void SslContext::setServerNameCallback(ServerNameCallback pick)
+{
+    settings().pickByName = std::move(pick);
+    if (settings().pickByName)
+        SSL_CTX_set_tlsext_servername_callback(d.get(), pickContextByName);
+    else
+        SSL_CTX_set_tlsext_servername_callback(d.get(), nullptr);
 }
 
 // ---- this side's certificate and key ---------------------------------------------------
@@ -236,14 +311,14 @@ void SslContext::loadCertChainFromData(const QByteArray &certPem, const QByteArr
     X509Ptr leaf(PEM_read_bio_X509_AUX(certs.get(), nullptr, nullptr, nullptr));
     if (!leaf)
         detail::throwSslError(QStringLiteral("%1: certificate").arg(QLatin1String(operation)), QStringLiteral("no certificate found"));
-    if (SSL_CTX_use_certificate(d->context, leaf.get()) != 1)
+    if (SSL_CTX_use_certificate(d.get(), leaf.get()) != 1)
         detail::throwSslError(QStringLiteral("%1: certificate").arg(QLatin1String(operation)));
-    SSL_CTX_clear_chain_certs(d->context);
+    SSL_CTX_clear_chain_certs(d.get());
     for (;;) {
         X509 *intermediate = PEM_read_bio_X509(certs.get(), nullptr, nullptr, nullptr);
         if (!intermediate)
             break;
-        if (SSL_CTX_add0_chain_cert(d->context, intermediate) != 1) {
+        if (SSL_CTX_add0_chain_cert(d.get(), intermediate) != 1) {
             X509_free(intermediate);
             detail::throwSslError(QStringLiteral("%1: chain certificate").arg(QLatin1String(operation)));
         }
@@ -260,9 +335,9 @@ void SslContext::loadCertChainFromData(const QByteArray &certPem, const QByteArr
         detail::throwSslError(QStringLiteral("%1: private key").arg(QLatin1String(operation)),
                               QStringLiteral("no private key found"));
     }
-    if (SSL_CTX_use_PrivateKey(d->context, key.get()) != 1)
+    if (SSL_CTX_use_PrivateKey(d.get(), key.get()) != 1)
         detail::throwSslError(QStringLiteral("%1: private key").arg(QLatin1String(operation)));
-    if (SSL_CTX_check_private_key(d->context) != 1)
+    if (SSL_CTX_check_private_key(d.get()) != 1)
         detail::throwSslError(QStringLiteral("%1: private key").arg(QLatin1String(operation)));
 }
 
@@ -273,7 +348,7 @@ void SslContext::loadVerifyLocations(const QString &caFile, const QString &caPat
     if (caFile.isEmpty() && caPath.isEmpty() && caData.isEmpty())
         throw ValueError("loadVerifyLocations(): caFile, caPath and caData cannot be all omitted");
     detail::clearSslErrors();
-    X509_STORE *store = SSL_CTX_get_cert_store(d->context);
+    X509_STORE *store = SSL_CTX_get_cert_store(d.get());
     const auto addAll = [store](const QByteArray &data, const QString &context) {
         BioPtr bio = memoryBio(data);
         int added = 0;
@@ -308,7 +383,7 @@ void SslContext::loadVerifyLocations(const QString &caFile, const QString &caPat
             throwOSError(ENOENT, context);
         if (!QFileInfo(caPath).isDir())
             throwOSError(ENOTDIR, context);
-        if (SSL_CTX_load_verify_locations(d->context, nullptr, QFile::encodeName(caPath).constData()) != 1)
+        if (SSL_CTX_load_verify_locations(d.get(), nullptr, QFile::encodeName(caPath).constData()) != 1)
             detail::throwSslError(context);
     }
 }
@@ -316,14 +391,14 @@ void SslContext::loadVerifyLocations(const QString &caFile, const QString &caPat
 void SslContext::setDefaultVerifyPaths()
 {
     detail::clearSslErrors();
-    if (SSL_CTX_set_default_verify_paths(d->context) != 1)
+    if (SSL_CTX_set_default_verify_paths(d.get()) != 1)
         detail::throwSslError(QStringLiteral("setDefaultVerifyPaths()"));
 }
 
 QList<QSslCertificate> SslContext::caCertificates() const
 {
     QList<QSslCertificate> certificates;
-    X509_STORE *store = SSL_CTX_get_cert_store(d->context);
+    X509_STORE *store = SSL_CTX_get_cert_store(d.get());
     STACK_OF(X509_OBJECT) *objects = X509_STORE_get0_objects(store);
     for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
         X509 *certificate = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
@@ -343,7 +418,7 @@ QList<QSslCertificate> SslContext::caCertificates() const
 
 SslVerifyMode SslContext::verifyMode() const
 {
-    const int mode = SSL_CTX_get_verify_mode(d->context);
+    const int mode = SSL_CTX_get_verify_mode(d.get());
     if (!(mode & SSL_VERIFY_PEER))
         return SslVerifyMode::None;
     return (mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT) ? SslVerifyMode::Required : SslVerifyMode::Optional;
@@ -351,26 +426,26 @@ SslVerifyMode SslContext::verifyMode() const
 
 void SslContext::setVerifyMode(SslVerifyMode mode)
 {
-    if (mode == SslVerifyMode::None && d->checkHostname)
+    if (mode == SslVerifyMode::None && settings().checkHostname)
         throw ValueError("setVerifyMode(): Cannot set verify_mode to CERT_NONE when check_hostname is enabled.");
     int flags = SSL_VERIFY_NONE;
     if (mode == SslVerifyMode::Optional)
         flags = SSL_VERIFY_PEER;
     else if (mode == SslVerifyMode::Required)
         flags = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    SSL_CTX_set_verify(d->context, flags, nullptr);
+    SSL_CTX_set_verify(d.get(), flags, nullptr);
 }
 
 bool SslContext::checkHostname() const
 {
-    return d->checkHostname;
+    return settings().checkHostname;
 }
 
 void SslContext::setCheckHostname(bool check)
 {
     if (check && verifyMode() == SslVerifyMode::None)
         setVerifyMode(SslVerifyMode::Required);
-    d->checkHostname = check;
+    settings().checkHostname = check;
 }
 
 // ---- protocols and ciphers -------------------------------------------------------------
@@ -383,23 +458,23 @@ void SslContext::setAlpnProtocols(const QList<QByteArray> &protocols)
                                  .arg(QString::fromLatin1(name.left(40))));
     const QByteArray wire = alpnWire(protocols);
     // OpenSSL returns 0 on success here, unlike its other calls.
-    if (d->role == SslRole::Client
-        && SSL_CTX_set_alpn_protos(d->context, reinterpret_cast<const unsigned char *>(wire.constData()),
+    if (settings().role == SslRole::Client
+        && SSL_CTX_set_alpn_protos(d.get(), reinterpret_cast<const unsigned char *>(wire.constData()),
                                    unsigned(wire.size()))
                != 0)
         detail::throwSslError(QStringLiteral("setAlpnProtocols()"));
-    d->alpn = protocols;
+    settings().alpn = protocols;
 }
 
 QList<QByteArray> SslContext::alpnProtocols() const
 {
-    return d->alpn;
+    return settings().alpn;
 }
 
 void SslContext::setCiphers(const QByteArray &cipherList)
 {
     detail::clearSslErrors();
-    if (SSL_CTX_set_cipher_list(d->context, cipherList.constData()) != 1)
+    if (SSL_CTX_set_cipher_list(d.get(), cipherList.constData()) != 1)
         throw SslError(QStringLiteral("setCiphers(): cipherList '%1'").arg(QString::fromLatin1(cipherList)),
                        QStringLiteral("SSL"), QStringLiteral("NO_CIPHER_MATCH"),
                        QStringLiteral("No cipher can be selected."));
@@ -408,7 +483,7 @@ void SslContext::setCiphers(const QByteArray &cipherList)
 QStringList SslContext::cipherNames() const
 {
     QStringList names;
-    SSL *probe = SSL_new(d->context);
+    SSL *probe = SSL_new(d.get());
     if (!probe)
         return names;
     STACK_OF(SSL_CIPHER) *ciphers = SSL_get1_supported_ciphers(probe);
@@ -421,25 +496,25 @@ QStringList SslContext::cipherNames() const
 
 TlsVersion SslContext::minimumVersion() const
 {
-    return versionOf(SSL_CTX_get_min_proto_version(d->context), TlsVersion::MinimumSupported);
+    return versionOf(SSL_CTX_get_min_proto_version(d.get()), TlsVersion::MinimumSupported);
 }
 
 void SslContext::setMinimumVersion(TlsVersion version)
 {
     const int number = versionNumber(version);
-    if (number < 0 || SSL_CTX_set_min_proto_version(d->context, number) != 1)
+    if (number < 0 || SSL_CTX_set_min_proto_version(d.get(), number) != 1)
         throw ValueError(QStringLiteral("setMinimumVersion(): version: unsupported (%1)").arg(int(version)));
 }
 
 TlsVersion SslContext::maximumVersion() const
 {
-    return versionOf(SSL_CTX_get_max_proto_version(d->context), TlsVersion::MaximumSupported);
+    return versionOf(SSL_CTX_get_max_proto_version(d.get()), TlsVersion::MaximumSupported);
 }
 
 void SslContext::setMaximumVersion(TlsVersion version)
 {
     const int number = versionNumber(version);
-    if (number < 0 || SSL_CTX_set_max_proto_version(d->context, number) != 1)
+    if (number < 0 || SSL_CTX_set_max_proto_version(d.get(), number) != 1)
         throw ValueError(QStringLiteral("setMaximumVersion(): version: unsupported (%1)").arg(int(version)));
 }
 

@@ -50,7 +50,9 @@
 #include <QtCore/QString>
 #include <QtCore/QStringList>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 QT_BEGIN_NAMESPACE
 class QSslCertificate;
@@ -150,14 +152,32 @@ public:
     TlsVersion maximumVersion() const;
     void setMaximumVersion(TlsVersion version);
 
+    /*! What a server does with the name a client asks for (SNI): \a pick gets the name
+        (empty when the client sent none) and returns the context to go on with (a server
+        context: its certificate, CAs and ALPN then hold for that connection), or
+        std::nullopt to go on with this one (Python's sni_callback, which sets the SSL
+        object's context). An exception thrown by \a pick ends the handshake with an
+        internal_error alert and is logged (category \c qaio). An empty \a pick removes
+        the callback. */
+    using ServerNameCallback = std::function<std::optional<SslContext>(const QString &serverName)>;
+    void setServerNameCallback(ServerNameCallback pick);
+
     /*! The OpenSSL SSL_CTX, for settings qaio has no call for; valid while a copy of this
         context lives. */
     ssl_ctx_st *nativeHandle() const;
+    /*! The context of an SSL_CTX that qaio made (one of nativeHandle()), taking a
+        reference of its own; throws ValueError for one qaio did not make. */
+    static SslContext fromNativeHandle(ssl_ctx_st *context);
+
+    struct Settings; // what qaio keeps beside the SSL_CTX, freed with it
 
 private:
-    struct Data;
-    explicit SslContext(std::shared_ptr<Data> data);
-    std::shared_ptr<Data> d;
+    explicit SslContext(std::shared_ptr<ssl_ctx_st> context);
+    Settings &settings() const;
+    // One reference to the SSL_CTX; connections (SSL objects) hold their own, and the
+    // settings live as long as the SSL_CTX does, so a context a connection switched to
+    // outlives every copy of this handle.
+    std::shared_ptr<ssl_ctx_st> d;
 };
 
 } // namespace qaio

@@ -421,6 +421,46 @@ private Q_SLOTS:
                  QStringLiteral("fromQSslConfiguration(): configuration: a local certificate without its private key"));
     }
 
+    // Python's sni_callback: the server switches to the context of the name asked for.
+    void serverNameCallback()
+    {
+        SslContext server = serverWith(m_pki.serverCert, m_pki.serverKey);
+        QStringList asked;
+        {
+            // The callback keeps the other context alive; the connection holds its own
+            // reference once it switched (this scope's copy is gone by then).
+            SslContext other = serverWith(m_pki.wrongHostCert, m_pki.wrongHostKey);
+            other.setAlpnProtocols({"other/1"});
+            server.setServerNameCallback([&asked, other](const QString &name) -> std::optional<SslContext> {
+                asked << name;
+                if (name == QLatin1String("wrong.example"))
+                    return other;
+                if (name == QLatin1String("fail.example"))
+                    throw qaio::ValueError("no such site");
+                return std::nullopt;
+            });
+        }
+        SslContext client = trustingClient();
+        client.setAlpnProtocols({"other/1"});
+        const Handshake byDefault = handshake(client, server, "localhost");
+        QVERIFY(byDefault.ok());
+        QCOMPARE(byDefault.alpn, QByteArray()); // the default context speaks no ALPN
+        const Handshake switched = handshake(client, server, "wrong.example");
+        QVERIFY(switched.ok()); // the certificate of wrong.example, verified for that name
+        QCOMPARE(switched.alpn, QByteArray("other/1")); // and the other context's ALPN
+        QTest::ignoreMessage(QtWarningMsg,
+                             "SslContext server name callback for 'fail.example' failed: no such site");
+        QVERIFY(!handshake(client, server, "fail.example").ok());
+        QCOMPARE(asked, (QStringList{QStringLiteral("localhost"), QStringLiteral("wrong.example"),
+                                     QStringLiteral("fail.example")}));
+        server.setServerNameCallback({});
+        QVERIFY(!handshake(client, server, "wrong.example").ok()); // localhost's certificate again
+
+        QCOMPARE(SslContext::fromNativeHandle(server.nativeHandle()).nativeHandle(), server.nativeHandle());
+        QCOMPARE(messageOf<qaio::ValueError>([] { SslContext::fromNativeHandle(nullptr); }),
+                 QStringLiteral("fromNativeHandle(): context: not an SSL_CTX of a qaio::SslContext"));
+    }
+
     void errorsAreOSErrors()
     {
         const qaio::SslCertVerificationError error(QStringLiteral("handshake with localhost:443"),

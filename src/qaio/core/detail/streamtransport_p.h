@@ -2,6 +2,7 @@
 #pragma once
 
 #include <qaio/core/detail/transportbase_p.h>
+#include <qaio/core/detail/writeflow_p.h>
 #include <qaio/core/loopcore.h>
 #include <qaio/core/protocols.h>
 #include <qaio/core/transports.h>
@@ -223,8 +224,8 @@ private:
     std::size_t m_head = 0;
     qsizetype m_headOffset = 0; // bytes of m_chunks[m_head] already sent
     qsizetype m_bufferSize = 0;
-    qsizetype m_highWater = 64 * 1024;
-    qsizetype m_lowWater = 16 * 1024;
+    qsizetype m_highWater = kDefaultHighWater;
+    qsizetype m_lowWater = kDefaultHighWater / 4;
 
     std::function<void(std::exception_ptr)> m_waitDone; // see notifyWhen()
     WaitFor m_waitingFor = WaitFor::Nothing;
