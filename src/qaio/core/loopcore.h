@@ -69,6 +69,7 @@ class LoopResource;
 class Reactor;
 class StreamTransport;
 class TransportBase;
+class SslProtocol;
 class TaskStateBase;
 class ThreadsafeInbox;
 
@@ -303,6 +304,7 @@ private:
     friend class detail::LoopResource;
     friend class detail::StreamTransport;
     friend class detail::TransportBase;
+    friend class detail::SslProtocol; // tls/detail: reports its errors as a transport does
     friend class detail::FdWatcher;
     friend class detail::Reactor;
     friend class detail::FutureStateBase;

@@ -62,6 +62,7 @@ class Transport;
 
 namespace detail {
 class StreamTransport;
+class SslTransport;
 class DatagramSocketTransport;
 class ChildProcessTransport;
 }
@@ -106,6 +107,7 @@ public:
 
 private:
     friend class detail::StreamTransport;
+    friend class detail::SslTransport; // TLS over a stream transport (tls/detail)
     Transport *m_transport = nullptr;
 };
 

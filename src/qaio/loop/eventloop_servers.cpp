@@ -26,6 +26,7 @@ void checkServerOptions(const std::shared_ptr<SslContext> &ssl, const std::optio
     if (backlog < 0)
         throw ValueError(QStringLiteral("%1(): backlog must be >= 0, got %2").arg(QLatin1String(function)).arg(backlog));
     checkTlsOptions(bool(ssl), false, bool(handshake), bool(shutdown));
+    refuseTlsForNow(bool(ssl));
 }
 
 // The end of create_server() / create_unix_server(): the Server, serving unless told not.

@@ -585,9 +585,6 @@ private Q_SLOTS:
                  QStringLiteral("sslShutdownTimeout is only meaningful with ssl"));
         const auto notNull = std::shared_ptr<qaio::SslContext>(reinterpret_cast<qaio::SslContext *>(0x1), [](qaio::SslContext *) {});
         QCOMPARE(expectThrow<qaio::NotImplementedError>(guard->loop(),
-                     loop.createConnection(traceFactory(), QStringLiteral("127.0.0.1"), 1, {.ssl = notNull})),
-                 QStringLiteral("TLS is not available yet (issue: TLS)"));
-        QCOMPARE(expectThrow<qaio::NotImplementedError>(guard->loop(),
                      loop.createUnixConnection(traceFactory(), QStringLiteral("/tmp/x.sock"), {.ssl = notNull})),
                  QStringLiteral("TLS is not available yet (issue: TLS)"));
         {

@@ -13,8 +13,10 @@ namespace qaio::detail {
 /*! "<qaio::Socket fd=5, family=IPv4, type=Datagram>", for error messages. */
 QString describeSocket(const Socket &sock);
 
-/*! asyncio's checks of the TLS arguments, then the TLS extension point: throws
-    ValueError for a TLS-only option without ssl, NotImplementedError when ssl is set. */
+/*! asyncio's checks of the TLS arguments: throws ValueError for a TLS-only option
+    without ssl. */
 void checkTlsOptions(bool ssl, bool serverHostname, bool handshakeTimeout, bool shutdownTimeout);
+/*! NotImplementedError when ssl is set: the calls TLS is not wired into yet (#10). */
+void refuseTlsForNow(bool ssl);
 
 } // namespace qaio::detail
