@@ -4,7 +4,7 @@
 # Usage: tools/deps-debian.sh            (as root, or with sudo available)
 set -eu
 
-PACKAGES="cmake ninja-build g++ clang pkg-config make
+PACKAGES="cmake ninja-build g++ clang pkg-config make openssl python3
 qt6-base-dev qt6-base-dev-tools qmake6 qt6-declarative-dev libssl-dev
 libclang-rt-14-dev libgl-dev
 qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts

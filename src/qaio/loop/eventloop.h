@@ -199,7 +199,9 @@ public:
         fail, the one error is thrown, or OSError("Multiple exceptions: ...") naming each
         (an ExceptionGroup with \c allErrors). Cancelling closes everything opened so far.
         Throws ValueError("host/port and sock can not be specified at the same time") if
-        options.sock is set too, NotImplementedError if options.ssl is set. */
+        options.sock is set too. With options.ssl the connection is TLS (see
+        net/connectionoptions.h): a failed handshake throws SslError or
+        SslCertVerificationError (tls/sslerror.h), its timeout ConnectionAbortedError. */
     template <class Factory>
     Coro<Connection<detail::ProtocolOf<Factory>>> createConnection(Factory protocolFactory, QString host, quint16 port,
                                                                    ConnectionOptions options = {});
@@ -296,6 +298,25 @@ public:
         closing transport. Implemented in eventloop_sendfile.cpp. */
     Coro<qint64> sendfile(Transport &transport, QFile &file, qint64 offset = 0, std::optional<qint64> count = {},
                           bool fallback = true);
+    /*! Upgrades the connection of \a transport to TLS (asyncio's start_tls(): STARTTLS in
+        SMTP, IMAP, LDAP, PostgreSQL). The transport's protocol becomes the protocol of the
+        TLS transport returned once the handshake is done (its connectionMade() is not
+        called again; its transport() is the TLS one). Do not use \a transport afterwards.
+
+        \code
+        transport->write("STARTTLS\r\n");
+        // ... once the server said it is ready:
+        auto upgrading = loop.startTls(transport, tlsContext, {.serverHostname = "mail.example.org"});
+        std::shared_ptr<qaio::Transport> tls = co_await std::move(upgrading);
+        \endcode
+
+        Throws ValueError for a null context, a transport that is not a socket's stream
+        transport, or bad options (as createConnection()'s TLS options),
+        RuntimeError("startTls(): transport is closing"); the handshake's SslError,
+        SslCertVerificationError or ConnectionAbortedError (timeout). A failed or cancelled
+        handshake closes the connection. Implemented in eventloop_tls.cpp. */
+    Coro<std::shared_ptr<Transport>> startTls(std::shared_ptr<Transport> transport,
+                                              std::shared_ptr<SslContext> sslContext, StartTlsOptions options = {});
 
     // ---- Error handling ---------------------------------------------------------------
     // callExceptionHandler(): see LoopCore.

@@ -5,12 +5,11 @@
 #include <qaio/net/transportsocket.h>
 
 #include <qaio/loop/detail/streamresolve_p.h>
+#include <qaio/loop/detail/connectionsetup_p.h>
 #include <qaio/net/detail/connector_p.h>
 #include <qaio/net/detail/sockettransport_p.h>
 #include <qaio/net/detail/connectionargs_p.h>
 #include <qaio/platform/oserror.h>
-#include <qaio/tls/detail/sslprotocol_p.h>
-#include <qaio/tls/sslcontext.h>
 
 #include <QtCore/QStringList>
 
@@ -50,23 +49,6 @@ void checkTlsOptions(bool ssl, bool serverHostname, bool handshakeTimeout, bool 
         throw ValueError("sslShutdownTimeout is only meaningful with ssl");
 }
 
-void refuseTlsForNow(bool ssl)
-{
-    // The TLS layer is wired into createConnection() first; the rest follows (#10).
-    if (ssl)
-        throw NotImplementedError("TLS is not available yet (issue: TLS)");
-}
-
-std::optional<Duration> checkedTlsTimeout(const std::optional<Delay> &timeout, const char *name)
-{
-    const std::optional<Duration> value = checkedDelay(timeout, name);
-    if (value && value->count() <= 0)
-        throw ValueError(QStringLiteral("%1 should be a positive number, got %2")
-                             .arg(QLatin1String(name))
-                             .arg(std::chrono::duration<double>(*value).count()));
-    return value;
-}
-
 namespace {
 
 QString messageOf(const std::exception_ptr &error)
@@ -101,10 +83,12 @@ QString messageOf(const std::exception_ptr &error)
     throw OSError(QStringLiteral("Multiple exceptions: %1").arg(messages.join(QStringLiteral(", "))));
 }
 
+} // namespace
+
 // asyncio's _create_connection_transport(): the protocol, the transport, and the wait for
 // connectionMade() (a cancelled wait closes the transport).
 Coro<Connection<BaseProtocol>> makeConnection(EventLoop &loop, Socket sock, ProtocolFactory factory,
-                                             SocketAddress peer = {})
+                                             SocketAddress peer)
 {
     std::unique_ptr<BaseProtocol> protocol = factory();
     BaseProtocol *made = protocol.get();
@@ -127,38 +111,6 @@ Coro<Connection<BaseProtocol>> makeConnection(EventLoop &loop, Socket sock, Prot
     co_return Connection<BaseProtocol>{std::move(transport), current};
 }
 
-// asyncio's create_connection(ssl=...): the plain connection with the TLS protocol as its
-// protocol, then the wait for the handshake (a failure or cancellation aborts it).
-Coro<Connection<BaseProtocol>> makeTlsConnection(EventLoop &loop, Socket sock, ProtocolFactory factory,
-                                                SslContext context, SslOptions options)
-{
-    Future<void> handshake = loop.createFuture<void>();
-    handshake.state()->label = "TLS handshake";
-    std::shared_ptr<SslTransport> app;
-    BaseProtocol *appProtocol = nullptr;
-    ProtocolFactory wrapped = [&loop, &factory, &context, &options, &handshake, &app,
-                               &appProtocol]() -> std::unique_ptr<BaseProtocol> {
-        std::unique_ptr<BaseProtocol> protocol = factory();
-        if (!protocol)
-            throw ValueError("protocolFactory: returned a null protocol");
-        appProtocol = protocol.get();
-        auto tls = std::make_unique<SslProtocol>(loop, std::move(protocol), context, options, handshake);
-        app = tls->appTransport();
-        return tls;
-    };
-    Coro<Connection<BaseProtocol>> connecting = makeConnection(loop, std::move(sock), std::move(wrapped));
-    Connection<BaseProtocol> plain = co_await std::move(connecting);
-    try {
-        co_await handshake;
-    } catch (...) {
-        plain.transport->abort();
-        throw;
-    }
-    BaseProtocol *current = app->protocol() == appProtocol ? appProtocol : nullptr;
-    co_return Connection<BaseProtocol>{std::move(app), current};
-}
-
-} // namespace
 } // namespace detail
 
 Coro<EventLoop::ErasedConnection> EventLoop::createConnectionImpl(ProtocolFactory factory,
@@ -170,16 +122,12 @@ Coro<EventLoop::ErasedConnection> EventLoop::createConnectionImpl(ProtocolFactor
     detail::checkTlsOptions(bool(options.ssl), !options.serverHostname.isEmpty(), bool(options.sslHandshakeTimeout),
                             bool(options.sslShutdownTimeout));
     detail::SslOptions tls;
-    if (options.ssl) {
-        tls.serverHostname = !options.serverHostname.isEmpty() ? options.serverHostname
-                                                               : (address ? address->host : QString());
-        if (const auto timeout = detail::checkedTlsTimeout(options.sslHandshakeTimeout, "ssl_handshake_timeout"))
-            tls.handshakeTimeout = *timeout;
-        if (const auto timeout = detail::checkedTlsTimeout(options.sslShutdownTimeout, "ssl_shutdown_timeout"))
-            tls.shutdownTimeout = *timeout;
-        if (tls.serverHostname.isEmpty() && options.ssl->checkHostname())
-            throw ValueError("You must set serverHostname when using ssl without a host");
-    }
+    if (options.ssl)
+        tls = detail::checkedClientTlsOptions(*options.ssl,
+                                              !options.serverHostname.isEmpty() ? options.serverHostname
+                                                                                : (address ? address->host : QString()),
+                                              options.sslHandshakeTimeout, options.sslShutdownTimeout,
+                                              "You must set serverHostname when using ssl without a host");
     const std::optional<Duration> happyEyeballsDelay = detail::checkedDelay(options.happyEyeballsDelay, "happyEyeballsDelay");
     if (happyEyeballsDelay && happyEyeballsDelay->count() < 0)
         throw ValueError("createConnection(): happyEyeballsDelay must be >= 0");
@@ -226,12 +174,9 @@ Coro<EventLoop::ErasedConnection> EventLoop::createConnectionImpl(ProtocolFactor
             throw ValueError(QStringLiteral("A Stream Socket was expected, got %1").arg(detail::describeSocket(options.sock)));
         sock = std::move(options.sock);
     }
-    if (options.ssl) {
-        Coro<ErasedConnection> connecting =
-            detail::makeTlsConnection(*this, std::move(sock), std::move(factory), *options.ssl, std::move(tls));
-        co_return co_await std::move(connecting);
-    }
-    Coro<ErasedConnection> connecting = detail::makeConnection(*this, std::move(sock), std::move(factory));
+    Coro<ErasedConnection> connecting = options.ssl
+        ? detail::makeTlsConnection(*this, std::move(sock), std::move(factory), *options.ssl, std::move(tls))
+        : detail::makeConnection(*this, std::move(sock), std::move(factory));
     co_return co_await std::move(connecting);
 }
 
@@ -243,7 +188,11 @@ Coro<EventLoop::ErasedConnection> EventLoop::createUnixConnectionImpl(ProtocolFa
         throw ValueError("createUnixConnection(): protocolFactory is empty");
     detail::checkTlsOptions(bool(options.ssl), !options.serverHostname.isEmpty(), bool(options.sslHandshakeTimeout),
                             bool(options.sslShutdownTimeout));
-    detail::refuseTlsForNow(bool(options.ssl));
+    detail::SslOptions tls;
+    if (options.ssl)
+        tls = detail::checkedClientTlsOptions(*options.ssl, options.serverHostname, options.sslHandshakeTimeout,
+                                              options.sslShutdownTimeout,
+                                              "you have to pass serverHostname when using ssl");
     Socket sock;
     if (address) {
         if (options.sock.isValid())
@@ -261,7 +210,9 @@ Coro<EventLoop::ErasedConnection> EventLoop::createUnixConnectionImpl(ProtocolFa
                                  .arg(detail::describeSocket(options.sock)));
         sock = std::move(options.sock);
     }
-    Coro<ErasedConnection> connecting = detail::makeConnection(*this, std::move(sock), std::move(factory));
+    Coro<ErasedConnection> connecting = options.ssl
+        ? detail::makeTlsConnection(*this, std::move(sock), std::move(factory), *options.ssl, std::move(tls))
+        : detail::makeConnection(*this, std::move(sock), std::move(factory));
     co_return co_await std::move(connecting);
 }
 
@@ -272,12 +223,16 @@ Coro<EventLoop::ErasedConnection> EventLoop::connectAcceptedSocketImpl(ProtocolF
         throw ValueError("connectAcceptedSocket(): protocolFactory is empty");
     detail::checkTlsOptions(bool(options.ssl), false, bool(options.sslHandshakeTimeout),
                             bool(options.sslShutdownTimeout));
-    detail::refuseTlsForNow(bool(options.ssl));
+    detail::SslOptions tls;
+    if (options.ssl)
+        tls = detail::checkedServerTlsOptions(options.sslHandshakeTimeout, options.sslShutdownTimeout);
     if (!sock.isValid())
         throw ValueError("connectAcceptedSocket(): sock: the socket is closed");
     if (sock.type() != SocketType::Stream)
         throw ValueError(QStringLiteral("A Stream Socket was expected, got %1").arg(detail::describeSocket(sock)));
-    Coro<ErasedConnection> connecting = detail::makeConnection(*this, std::move(sock), std::move(factory));
+    Coro<ErasedConnection> connecting = options.ssl
+        ? detail::makeTlsConnection(*this, std::move(sock), std::move(factory), *options.ssl, std::move(tls))
+        : detail::makeConnection(*this, std::move(sock), std::move(factory));
     co_return co_await std::move(connecting);
 }
 

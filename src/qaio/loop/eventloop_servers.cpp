@@ -4,6 +4,7 @@
 #include <qaio/net/server.h>
 
 #include <qaio/net/detail/connectionargs_p.h>
+#include <qaio/loop/detail/connectionsetup_p.h>
 #include <qaio/loop/detail/streamresolve_p.h>
 #include <qaio/platform/listenops_p.h>
 #include <qaio/net/detail/server_p.h>
@@ -20,13 +21,20 @@ namespace qaio {
 namespace detail {
 namespace {
 
-void checkServerOptions(const std::shared_ptr<SslContext> &ssl, const std::optional<Delay> &handshake,
-                        const std::optional<Delay> &shutdown, int backlog, const char *function)
+// The checks every create*Server() makes; the factory that serves each connection (over
+// TLS with ssl).
+ProtocolFactory checkedServerFactory(EventLoop &loop, ProtocolFactory factory, const std::shared_ptr<SslContext> &ssl,
+                                     const std::optional<Delay> &handshake, const std::optional<Delay> &shutdown,
+                                     int backlog, const char *function)
 {
+    if (!factory)
+        throw ValueError(QStringLiteral("%1(): protocolFactory is empty").arg(QLatin1String(function)));
     if (backlog < 0)
         throw ValueError(QStringLiteral("%1(): backlog must be >= 0, got %2").arg(QLatin1String(function)).arg(backlog));
     checkTlsOptions(bool(ssl), false, bool(handshake), bool(shutdown));
-    refuseTlsForNow(bool(ssl));
+    if (!ssl)
+        return factory;
+    return tlsServerFactory(loop, std::move(factory), *ssl, checkedServerTlsOptions(handshake, shutdown));
 }
 
 // The end of create_server() / create_unix_server(): the Server, serving unless told not.
@@ -62,10 +70,9 @@ Coro<std::shared_ptr<Server>> finishServer(EventLoop &loop, std::vector<Socket> 
 Coro<std::shared_ptr<Server>> EventLoop::createServer(ProtocolFactory protocolFactory, QStringList hosts, quint16 port,
                                                       ServerOptions options)
 {
-    if (!protocolFactory)
-        throw ValueError("createServer(): protocolFactory is empty");
-    detail::checkServerOptions(options.ssl, options.sslHandshakeTimeout, options.sslShutdownTimeout, options.backlog,
-                               "createServer");
+    protocolFactory = detail::checkedServerFactory(*this, std::move(protocolFactory), options.ssl,
+                                                   options.sslHandshakeTimeout, options.sslShutdownTimeout,
+                                                   options.backlog, "createServer");
     if (options.sock.isValid())
         throw ValueError("host/port and sock can not be specified at the same time");
 #if defined(Q_OS_UNIX) && !defined(Q_OS_CYGWIN)
@@ -128,10 +135,9 @@ Coro<std::shared_ptr<Server>> EventLoop::createServer(ProtocolFactory protocolFa
 
 Coro<std::shared_ptr<Server>> EventLoop::createServer(ProtocolFactory protocolFactory, ServerOptions options)
 {
-    if (!protocolFactory)
-        throw ValueError("createServer(): protocolFactory is empty");
-    detail::checkServerOptions(options.ssl, options.sslHandshakeTimeout, options.sslShutdownTimeout, options.backlog,
-                               "createServer");
+    protocolFactory = detail::checkedServerFactory(*this, std::move(protocolFactory), options.ssl,
+                                                   options.sslHandshakeTimeout, options.sslShutdownTimeout,
+                                                   options.backlog, "createServer");
     if (!options.sock.isValid())
         throw ValueError("Neither host/port nor sock were specified");
     if (options.sock.type() != SocketType::Stream)
@@ -147,10 +153,9 @@ Coro<std::shared_ptr<Server>> EventLoop::createServer(ProtocolFactory protocolFa
 Coro<std::shared_ptr<Server>> EventLoop::createUnixServer(ProtocolFactory protocolFactory, QString path,
                                                           UnixServerOptions options)
 {
-    if (!protocolFactory)
-        throw ValueError("createUnixServer(): protocolFactory is empty");
-    detail::checkServerOptions(options.ssl, options.sslHandshakeTimeout, options.sslShutdownTimeout, options.backlog,
-                               "createUnixServer");
+    protocolFactory = detail::checkedServerFactory(*this, std::move(protocolFactory), options.ssl,
+                                                   options.sslHandshakeTimeout, options.sslShutdownTimeout,
+                                                   options.backlog, "createUnixServer");
     if (options.sock.isValid())
         throw ValueError("path and sock can not be specified at the same time");
     const bool abstract = path.startsWith(QChar(0));
@@ -183,10 +188,9 @@ Coro<std::shared_ptr<Server>> EventLoop::createUnixServer(ProtocolFactory protoc
 
 Coro<std::shared_ptr<Server>> EventLoop::createUnixServer(ProtocolFactory protocolFactory, UnixServerOptions options)
 {
-    if (!protocolFactory)
-        throw ValueError("createUnixServer(): protocolFactory is empty");
-    detail::checkServerOptions(options.ssl, options.sslHandshakeTimeout, options.sslShutdownTimeout, options.backlog,
-                               "createUnixServer");
+    protocolFactory = detail::checkedServerFactory(*this, std::move(protocolFactory), options.ssl,
+                                                   options.sslHandshakeTimeout, options.sslShutdownTimeout,
+                                                   options.backlog, "createUnixServer");
     if (!options.sock.isValid())
         throw ValueError("path was not specified, and no sock specified");
     if (options.sock.family() != AddressFamily::Unix || options.sock.type() != SocketType::Stream)

@@ -21,10 +21,18 @@
     With g++ 12, make the call a statement of its own, as above, when its arguments hold
     lambdas, designated initializers or braced lists (docs/toolchains.md).
 
-    TLS: the \c ssl, \c serverHostname, \c sslHandshakeTimeout and \c sslShutdownTimeout
-    fields are the extension point of the TLS issue. Until TLS lands, setting \c ssl makes
-    the call throw NotImplementedError("TLS is not available yet (issue: TLS)"); setting
-    one of the others without \c ssl throws ValueError as asyncio does.
+    TLS: \c ssl (a qaio::SslContext, tls/sslcontext.h) makes the connection TLS; the call
+    returns once the handshake is done, and the transport returned is the TLS one.
+    \c serverHostname is the name sent (SNI) and checked (createConnection() defaults it to
+    the host); \c sslHandshakeTimeout (60 s) and \c sslShutdownTimeout (30 s) bound the
+    handshake and the wait for the peer's close_notify. Setting one of them without
+    \c ssl throws ValueError as asyncio does; a timeout <= 0 throws ValueError.
+
+    \code
+    auto tls = std::make_shared<qaio::SslContext>(qaio::SslRole::Client); // verifies by default
+    auto connecting = loop.createConnection(factory, "example.org", 443, {.ssl = tls});
+    auto [transport, client] = co_await std::move(connecting);
+    \endcode
 */
 
 #include <qaio/base/clock.h>
@@ -77,9 +85,9 @@ struct HostAndPort
 */
 struct ConnectionOptions
 {
-    // ---- TLS extension point (not available yet: setting ssl throws NotImplementedError)
+    // ---- TLS (see the file's documentation)
     std::shared_ptr<SslContext> ssl{};
-    QString serverHostname{};                      // only meaningful with ssl
+    QString serverHostname{};                   // only meaningful with ssl
     std::optional<Delay> sslHandshakeTimeout{}; // only meaningful with ssl
     std::optional<Delay> sslShutdownTimeout{};  // only meaningful with ssl
 
@@ -111,7 +119,7 @@ struct ConnectionOptions
 */
 struct UnixConnectionOptions
 {
-    std::shared_ptr<SslContext> ssl{}; // TLS extension point (NotImplementedError for now)
+    std::shared_ptr<SslContext> ssl{}; // TLS (client side; serverHostname required when the context checks it)
     QString serverHostname{};
     std::optional<Delay> sslHandshakeTimeout{};
     std::optional<Delay> sslShutdownTimeout{};
@@ -124,9 +132,23 @@ struct UnixConnectionOptions
 */
 struct AcceptedSocketOptions
 {
-    std::shared_ptr<SslContext> ssl{}; // TLS extension point (NotImplementedError for now)
+    std::shared_ptr<SslContext> ssl{}; // TLS, server side (the socket was accepted)
     std::optional<Delay> sslHandshakeTimeout{};
     std::optional<Delay> sslShutdownTimeout{};
+};
+
+/*!
+    Options of EventLoop::startTls() (asyncio's start_tls() keyword arguments).
+*/
+struct StartTlsOptions
+{
+    /*! Take the server's part of the handshake (the context needs a certificate). */
+    bool serverSide = false;
+    /*! The client's name for SNI and the certificate check; required when the context
+        checks host names. Meaningless for the server side. */
+    QString serverHostname{};
+    std::optional<Delay> sslHandshakeTimeout{}; // 60 s when unset; > 0
+    std::optional<Delay> sslShutdownTimeout{};  // 30 s when unset; > 0
 };
 
 namespace detail {

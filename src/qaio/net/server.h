@@ -58,7 +58,9 @@ class ServerState;
 */
 struct ServerOptions
 {
-    // ---- TLS extension point (not available yet: setting ssl throws NotImplementedError)
+    // ---- TLS: every accepted connection is served over TLS with this (server) context;
+    // the protocol's connectionMade() runs once its handshake is done. A failed handshake
+    // closes that connection only (logged in debug mode, as asyncio).
     std::shared_ptr<SslContext> ssl{};
     std::optional<Delay> sslHandshakeTimeout{}; // only meaningful with ssl
     std::optional<Delay> sslShutdownTimeout{};  // only meaningful with ssl
@@ -87,7 +89,7 @@ struct ServerOptions
 */
 struct UnixServerOptions
 {
-    std::shared_ptr<SslContext> ssl{}; // TLS extension point (NotImplementedError for now)
+    std::shared_ptr<SslContext> ssl{}; // TLS, as ServerOptions::ssl
     std::optional<Delay> sslHandshakeTimeout{};
     std::optional<Delay> sslShutdownTimeout{};
     /*! A bound AF_UNIX stream socket to serve on (instead of a path). */

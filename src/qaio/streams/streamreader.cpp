@@ -29,6 +29,14 @@ void StreamReader::setTransport(const std::shared_ptr<ReadTransport> &transport)
     m_transport = transport;
 }
 
+void StreamReader::replaceTransport(const std::shared_ptr<ReadTransport> &transport)
+{
+    m_hasTransport = true;
+    m_transport = transport;
+    if (m_paused && transport)
+        transport->pauseReading();
+}
+
 void StreamReader::rethrowException() const
 {
     if (m_exception)

@@ -52,6 +52,10 @@ namespace qaio {
 class EventLoop;
 class ReadTransport;
 
+namespace detail {
+class StreamReaderProtocol;
+}
+
 /*!
     \class qaio::StreamReader
     The reading side of a stream connection. Handed out as a std::shared_ptr; use it from
@@ -134,6 +138,9 @@ public:
     void setTransport(const std::shared_ptr<ReadTransport> &transport);
 
 private:
+    friend class detail::StreamReaderProtocol;
+    /*! StreamWriter::startTls(): the TLS transport takes over (paused if this was). */
+    void replaceTransport(const std::shared_ptr<ReadTransport> &transport);
     Coro<void> waitForData(const char *functionName);
     void wakeupWaiter();
     void maybeResumeTransport();

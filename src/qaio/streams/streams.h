@@ -52,9 +52,9 @@
     lambdas, designated initializers or braced lists (docs/toolchains.md).
 
     Errors: everything createConnection(), createServer() and their Unix variants throw
-    (OSError subclasses, ValueError for conflicting options, NotImplementedError for TLS
-    options), RuntimeError when no loop is running, and ValueError("Limit cannot be <=
-    0") for a bad StreamOptions::limit.
+    (OSError subclasses, ValueError for conflicting options, SslError for a failed TLS
+    handshake with \c ssl set), RuntimeError when no loop is running, and
+    ValueError("Limit cannot be <= 0") for a bad StreamOptions::limit.
 */
 
 #include <qaio/net/connectionoptions.h>

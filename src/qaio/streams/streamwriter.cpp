@@ -2,6 +2,7 @@
 #include <qaio/streams/streamwriter.h>
 
 #include <qaio/streams/detail/flowcontrol_p.h>
+#include <qaio/streams/detail/streamreaderprotocol_p.h>
 #include <qaio/base/errors.h>
 #include <qaio/loop/eventloop.h>
 #include <qaio/tasks/sleep.h>
@@ -99,12 +100,25 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<void> StreamWriter::drain()
 }
 
 QAIO_CORO_NO_SANITIZE_FUNCTION Coro<void> StreamWriter::startTls(std::shared_ptr<SslContext> sslContext,
-                                                                 QString serverHostname)
+                                                                 QString serverHostname,
+                                                                 std::optional<Delay> sslHandshakeTimeout,
+                                                                 std::optional<Delay> sslShutdownTimeout)
 {
-    Q_UNUSED(sslContext);
-    Q_UNUSED(serverHostname);
-    throw NotImplementedError("TLS is not available yet (issue: TLS)");
-    co_return;
+    const auto *protocol = dynamic_cast<const detail::StreamReaderProtocol *>(m_transport->protocol());
+    if (!protocol)
+        throw RuntimeError("startTls(): this writer's transport is not a stream connection's");
+    StartTlsOptions options;
+    options.serverSide = protocol->isServerSide();
+    options.serverHostname = std::move(serverHostname);
+    options.sslHandshakeTimeout = sslHandshakeTimeout;
+    options.sslShutdownTimeout = sslShutdownTimeout;
+    co_await drain();
+    EventLoop &loop = m_flow->loop();
+    Coro<std::shared_ptr<Transport>> upgrading = loop.startTls(m_transport, std::move(sslContext), std::move(options));
+    std::shared_ptr<Transport> tls = co_await std::move(upgrading);
+    m_transport = tls;
+    if (auto *upgraded = dynamic_cast<detail::StreamReaderProtocol *>(tls->protocol()))
+        upgraded->replaceTransport(tls);
 }
 
 } // namespace qaio

@@ -29,11 +29,11 @@
     Errors: drain() throws the error that ended the connection (e.g.
     ConnectionResetError), or ConnectionResetError("Connection lost") once the
     connection is closed; waitClosed() throws the error that ended the connection, if
-    any. write() and writelines() throw RuntimeError after writeEof(). startTls() throws
-    NotImplementedError("TLS is not available yet (issue: TLS)").
+    any. write() and writelines() throw RuntimeError after writeEof().
 */
 
 #include <qaio/tasks/coro.h>
+#include <qaio/base/clock.h>
 #include <qaio/base/qaioglobal.h>
 
 #include <QtCore/QByteArray>
@@ -99,9 +99,20 @@ public:
     Coro<void> drain();
     /*! Transport::extraInfo(): "peername", "sockname", "socket". */
     QVariant extraInfo(const QString &name, const QVariant &defaultValue = {}) const;
-    /*! asyncio's start_tls(): not available yet; throws
-        NotImplementedError("TLS is not available yet (issue: TLS)"). */
-    Coro<void> startTls(std::shared_ptr<SslContext> sslContext, QString serverHostname = {});
+    /*! Upgrades the connection to TLS (asyncio's StreamWriter.start_tls(), for STARTTLS):
+        waits for drain(), then runs EventLoop::startTls() on the transport, as the server
+        side for a connection startServer() accepted, as the client side otherwise
+        (\a serverHostname is then the name sent and checked). Afterwards this writer and
+        its reader use the TLS transport. Throws what EventLoop::startTls() throws, and
+        RuntimeError for a writer that is not a connection's (a subprocess's stdin).
+
+        \code
+        writer->write("STARTTLS\r\n");
+        const QByteArray ready = co_await reader->readline();
+        co_await writer->startTls(tlsContext, QStringLiteral("mail.example.org"));
+        \endcode */
+    Coro<void> startTls(std::shared_ptr<SslContext> sslContext, QString serverHostname = {},
+                        std::optional<Delay> sslHandshakeTimeout = {}, std::optional<Delay> sslShutdownTimeout = {});
 
 private:
     std::shared_ptr<Transport> m_transport;

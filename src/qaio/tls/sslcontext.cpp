@@ -5,6 +5,7 @@
 #include <qaio/tls/sslcontext.h>
 
 #include <qaio/base/errors.h>
+#include <qaio/tls/detail/certificates_p.h>
 #include <qaio/tls/detail/opensslerrors_p.h>
 #include <qaio/tls/sslerror.h>
 
@@ -404,12 +405,9 @@ QList<QSslCertificate> SslContext::caCertificates() const
         X509 *certificate = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
         if (!certificate)
             continue;
-        unsigned char *der = nullptr;
-        const int length = i2d_X509(certificate, &der);
-        if (length <= 0)
-            continue;
-        certificates.append(QSslCertificate(QByteArray(reinterpret_cast<const char *>(der), length), QSsl::Der));
-        OPENSSL_free(der);
+        const QSslCertificate converted = detail::toQSslCertificate(certificate);
+        if (!converted.isNull())
+            certificates.append(converted);
     }
     return certificates;
 }

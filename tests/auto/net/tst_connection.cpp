@@ -7,6 +7,8 @@
 #include "looptestcase.h"
 #include "nettransport_helpers.h"
 
+#include <qaio/tls/sslcontext.h>
+
 #include <qaio/loop/detail/streamresolve_p.h>
 #include <qaio/net/detail/connector_p.h>
 
@@ -573,7 +575,7 @@ private Q_SLOTS:
         QVERIFY(!expectThrow<qaio::ValueError>(guard->loop(), loop.createUnixConnection(traceFactory(), qaio::SocketAddress(
                                                                                                QHostAddress(QHostAddress::LocalHost), 1)))
                      .startsWith(QStringLiteral("NO EXCEPTION")));
-        // TLS options: asyncio's checks, then the TLS extension point.
+        // TLS options: asyncio's checks (TLS itself: tests/auto/tls).
         QCOMPARE(expectThrow<qaio::ValueError>(guard->loop(), loop.createConnection(traceFactory(), QStringLiteral("127.0.0.1"), 1,
                                                                      {.serverHostname = QStringLiteral("example.org")})),
                  QStringLiteral("serverHostname is only meaningful with ssl"));
@@ -583,15 +585,17 @@ private Q_SLOTS:
         QCOMPARE(expectThrow<qaio::ValueError>(guard->loop(),
                      loop.createConnection(traceFactory(), QStringLiteral("127.0.0.1"), 1, {.sslShutdownTimeout = 1s})),
                  QStringLiteral("sslShutdownTimeout is only meaningful with ssl"));
-        const auto notNull = std::shared_ptr<qaio::SslContext>(reinterpret_cast<qaio::SslContext *>(0x1), [](qaio::SslContext *) {});
-        QCOMPARE(expectThrow<qaio::NotImplementedError>(guard->loop(),
-                     loop.createUnixConnection(traceFactory(), QStringLiteral("/tmp/x.sock"), {.ssl = notNull})),
-                 QStringLiteral("TLS is not available yet (issue: TLS)"));
+        const auto client = std::make_shared<qaio::SslContext>(qaio::SslRole::Client);
+        QCOMPARE(expectThrow<qaio::ValueError>(guard->loop(),
+                     loop.createUnixConnection(traceFactory(), QStringLiteral("/tmp/x.sock"), {.ssl = client})),
+                 QStringLiteral("you have to pass serverHostname when using ssl"));
         {
             auto a_b = sockPair();
             auto a = std::move(a_b.first);
-            QCOMPARE(expectThrow<qaio::NotImplementedError>(guard->loop(), loop.connectAcceptedSocket(traceFactory(), std::move(a), {.ssl = notNull})),
-                     QStringLiteral("TLS is not available yet (issue: TLS)"));
+            const auto server = std::make_shared<qaio::SslContext>(qaio::SslRole::Server);
+            QCOMPARE(expectThrow<qaio::ValueError>(guard->loop(), loop.connectAcceptedSocket(traceFactory(), std::move(a),
+                                                                                             {.ssl = server, .sslShutdownTimeout = -1s})),
+                     QStringLiteral("ssl_shutdown_timeout should be a positive number, got -1"));
         }
         QCOMPARE(expectThrow<qaio::ValueError>(guard->loop(), loop.createConnection(traceFactory(), QStringLiteral("127.0.0.1"), 1,
                                                                      {.happyEyeballsDelay = -1ms})),

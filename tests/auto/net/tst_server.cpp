@@ -8,6 +8,8 @@
 #include "looptestcase.h"
 #include "nettransport_helpers.h"
 
+#include <qaio/tls/sslcontext.h>
+
 #include <QtCore/QFile>
 #include <QtTest/QtTest>
 
@@ -467,11 +469,13 @@ private Q_SLOTS:
                  QStringLiteral("createServer(): backlog must be >= 0, got -1"));
         QCOMPARE(expectThrow<qaio::ValueError>(guard->loop(), loop.createServer(factory, {"127.0.0.1"}, 0, {.sslHandshakeTimeout = 1s})),
                  QStringLiteral("sslHandshakeTimeout is only meaningful with ssl"));
-        const auto notNull = std::shared_ptr<qaio::SslContext>(reinterpret_cast<qaio::SslContext *>(0x1), [](qaio::SslContext *) {});
-        QCOMPARE(expectThrow<qaio::NotImplementedError>(guard->loop(), loop.createServer(factory, {"127.0.0.1"}, 0, {.ssl = notNull})),
-                 QStringLiteral("TLS is not available yet (issue: TLS)"));
-        QCOMPARE(expectThrow<qaio::NotImplementedError>(guard->loop(), loop.createUnixServer(factory, QStringLiteral("/tmp/x"), {.ssl = notNull})),
-                 QStringLiteral("TLS is not available yet (issue: TLS)"));
+        const auto server = std::make_shared<qaio::SslContext>(qaio::SslRole::Server);
+        QCOMPARE(expectThrow<qaio::ValueError>(guard->loop(), loop.createServer(factory, {"127.0.0.1"}, 0,
+                                                                              {.ssl = server, .sslHandshakeTimeout = 0s})),
+                 QStringLiteral("ssl_handshake_timeout should be a positive number, got 0"));
+        QCOMPARE(expectThrow<qaio::ValueError>(guard->loop(), loop.createUnixServer(factory, QStringLiteral("/tmp/x"),
+                                                                                  {.ssl = server, .sslShutdownTimeout = 0s})),
+                 QStringLiteral("ssl_shutdown_timeout should be a positive number, got 0"));
         {
             auto a_b = qaio::Socket::pair();
             auto a = std::move(a_b.first);

@@ -75,6 +75,18 @@ void StreamTransport::loopClosing() noexcept
 
 // ---- the protocol ---------------------------------------------------------------------
 
+std::unique_ptr<BaseProtocol> StreamTransport::exchangeProtocol(std::unique_ptr<BaseProtocol> protocol)
+{
+    std::unique_ptr<BaseProtocol> previous = TransportBase::exchangeProtocol(nullptr);
+    try {
+        adoptProtocol(std::move(protocol), "exchangeProtocol(): protocol");
+    } catch (...) {
+        TransportBase::exchangeProtocol(std::move(previous));
+        throw;
+    }
+    return previous;
+}
+
 void StreamTransport::adoptProtocol(std::unique_ptr<BaseProtocol> protocol, const char *operation)
 {
     if (!protocol)

@@ -79,6 +79,8 @@ public:
     bool isClosing() const override { return m_state != State::Open; }
     void setProtocol(std::unique_ptr<BaseProtocol> protocol) override;
     BaseProtocol *protocol() const override { return m_protocol.get(); }
+    /*! As setProtocol(), but the previous protocol is handed back, alive (startTls()). */
+    std::unique_ptr<BaseProtocol> exchangeProtocol(std::unique_ptr<BaseProtocol> protocol);
 
     // ReadTransport
     bool isReading() const override

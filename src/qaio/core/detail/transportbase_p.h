@@ -10,6 +10,7 @@
 
 #include <exception>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace qaio::detail {
@@ -68,6 +69,12 @@ protected:
 
     /*! Makes \a protocol current (not null; the caller checked its kind). */
     void replaceProtocol(std::unique_ptr<BaseProtocol> protocol);
+    /*! Makes \a protocol current and hands the previous one back instead of destroying
+        it (startTls(): it becomes the protocol of the TLS transport). */
+    std::unique_ptr<BaseProtocol> exchangeProtocol(std::unique_ptr<BaseProtocol> protocol)
+    {
+        return std::exchange(m_protocol, std::move(protocol));
+    }
     /*! Destroys the protocol and those waiting to be: the first thing a transport's
         destructor does, while every member a protocol might look at is alive. */
     void destroyProtocols() noexcept;

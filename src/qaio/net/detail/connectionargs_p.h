@@ -16,7 +16,5 @@ QString describeSocket(const Socket &sock);
 /*! asyncio's checks of the TLS arguments: throws ValueError for a TLS-only option
     without ssl. */
 void checkTlsOptions(bool ssl, bool serverHostname, bool handshakeTimeout, bool shutdownTimeout);
-/*! NotImplementedError when ssl is set: the calls TLS is not wired into yet (#10). */
-void refuseTlsForNow(bool ssl);
 
 } // namespace qaio::detail

@@ -26,6 +26,7 @@ void StreamReaderProtocol::connectionMade(BaseTransport &)
     // The transport owns this protocol; the streams share it with the transport's owner.
     Transport *made = transport();
     std::shared_ptr<Transport> stream(made->shared_from_this(), made);
+    m_overTls = made->extraInfo(QStringLiteral("sslcontext")).isValid();
     if (m_reader)
         m_reader->setTransport(stream);
     if (!m_clientConnected || !*m_clientConnected || !stream)
@@ -35,6 +36,13 @@ void StreamReaderProtocol::connectionMade(BaseTransport &)
     std::optional<Coro<void>> coro = (*m_clientConnected)(m_reader, m_writer);
     if (coro)
         startClientTask(std::move(*coro), stream);
+}
+
+void StreamReaderProtocol::replaceTransport(const std::shared_ptr<Transport> &transport)
+{
+    m_overTls = transport->extraInfo(QStringLiteral("sslcontext")).isValid();
+    if (m_reader)
+        m_reader->replaceTransport(transport);
 }
 
 void StreamReaderProtocol::startClientTask(Coro<void> coro, const std::shared_ptr<Transport> &transport)
@@ -96,7 +104,7 @@ bool StreamReaderProtocol::eofReceived()
         m_reader->feedEof();
     // Keep the transport open for writing: the application decides when to close
     // (asyncio returns False only over TLS, which cannot half-close).
-    return true;
+    return !m_overTls;
 }
 
 void StreamReaderProtocol::pauseWriting()

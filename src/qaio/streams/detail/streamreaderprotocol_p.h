@@ -46,6 +46,10 @@ public:
     void resumeWriting() override;
 
     const std::shared_ptr<FlowControl> &flowControl() const noexcept { return m_flow; }
+    /*! A server's connection (made for startServer()'s callback): TLS takes its server side. */
+    bool isServerSide() const noexcept { return bool(m_clientConnected); }
+    /*! StreamWriter::startTls(): the reader pauses and resumes the TLS transport now. */
+    void replaceTransport(const std::shared_ptr<Transport> &transport);
     const std::shared_ptr<StreamReader> &reader() const noexcept { return m_reader; }
 
 private:
@@ -59,6 +63,7 @@ private:
     // Server connections only, until lost. The client-connected task is not kept: the
     // loop keeps pending tasks alive.
     std::shared_ptr<StreamWriter> m_writer;
+    bool m_overTls = false; // TLS cannot half-close: its end of data closes the connection
 };
 
 } // namespace qaio::detail

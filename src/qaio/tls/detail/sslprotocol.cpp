@@ -5,6 +5,7 @@
 #include <qaio/base/errors.h>
 #include <qaio/core/detail/writeflow_p.h>
 #include <qaio/platform/oserror.h>
+#include <qaio/tls/detail/certificates_p.h>
 #include <qaio/tls/detail/opensslerrors_p.h>
 #include <qaio/tls/sslerror.h>
 
@@ -75,7 +76,9 @@ SslProtocol::~SslProtocol()
 void SslProtocol::connectionMade(BaseTransport &transport)
 {
     m_plain = dynamic_cast<Transport *>(&transport);
+    m_started = true;
     m_app->holdPlain(transport.shared_from_this());
+    appLimitsChanged();
     startHandshake();
 }
 
@@ -130,16 +133,18 @@ void SslProtocol::handshakeFinished(std::exception_ptr error)
     m_state = State::Wrapped;
     if (m_loop.getDebug())
         qCDebug(lcQaioDebug, "TLS handshake done: %s, %s", SSL_get_version(m_ssl), SSL_get_cipher_name(m_ssl));
-    BaseProtocol *app = m_app->protocol();
-    try {
-        app->connectionMade(*m_app);
-    } catch (...) {
-        LoopError report;
-        report.message = QStringLiteral("Exception in protocol.connectionMade()");
-        report.exception = std::current_exception();
-        report.transport = m_app.get();
-        report.protocol = app;
-        m_loop.reportLoopError(report);
+    if (m_options.callConnectionMade) {
+        BaseProtocol *app = m_app->protocol();
+        try {
+            app->connectionMade(*m_app);
+        } catch (...) {
+            LoopError report;
+            report.message = QStringLiteral("Exception in protocol.connectionMade()");
+            report.exception = std::current_exception();
+            report.transport = m_app.get();
+            report.protocol = app;
+            m_loop.reportLoopError(report);
+        }
     }
     if (m_handshakeDone.isValid() && !m_handshakeDone.done())
         m_handshakeDone.setResult();
@@ -157,27 +162,37 @@ void SslProtocol::dataReceived(QByteArrayView data)
         doHandshake();
         break;
     case State::Wrapped:
-        doRead();
-        break;
     case State::Flushing:
     case State::Shutdown:
-        doShutdown();
+        doRead();
         break;
     case State::Unwrapped:
         break;
     }
+    controlPlainReading();
 }
 
+// Decrypts what the incoming BIO holds into the application's protocol, while it reads.
+// After our close_notify (Shutdown) the peer's data is still delivered, up to its own.
 void SslProtocol::doRead()
 {
-    if (m_state != State::Wrapped || m_appReadingPaused)
+    const auto readable = [this] {
+        return m_state == State::Wrapped || m_state == State::Flushing || m_state == State::Shutdown;
+    };
+    if (!readable() || m_appReadingPaused)
         return;
     for (;;) {
         char *buffer = decryptBuffer();
         qsizetype capacity = kPlainChunk;
-        std::span<char> lent;
-        if (BufferedProtocol *buffered = m_app->bufferedProtocol()) {
-            lent = buffered->getBuffer(-1);
+        BufferedProtocol *buffered = m_app->bufferedProtocol();
+        if (buffered) {
+            std::span<char> lent;
+            try {
+                lent = buffered->getBuffer(-1);
+            } catch (...) {
+                fatal(std::current_exception(), "Fatal error: protocol.getBuffer() call failed.");
+                return;
+            }
             if (lent.empty()) {
                 fatal(std::make_exception_ptr(RuntimeError("getBuffer() returned an empty buffer")),
                       "Fatal error: protocol.getBuffer() call failed.");
@@ -189,7 +204,7 @@ void SslProtocol::doRead()
         const int n = SSL_read(m_ssl, buffer, int(std::min<qsizetype>(capacity, 1 << 30)));
         if (n > 0) {
             try {
-                if (BufferedProtocol *buffered = m_app->bufferedProtocol())
+                if (buffered)
                     buffered->bufferUpdated(n);
                 else if (Protocol *plain = m_app->dataProtocol())
                     plain->dataReceived(QByteArrayView(buffer, n));
@@ -197,30 +212,25 @@ void SslProtocol::doRead()
                 fatal(std::current_exception(), "Fatal error: protocol.dataReceived() call failed.");
                 return;
             }
-            if (m_state != State::Wrapped || m_appReadingPaused)
+            if (!readable() || m_appReadingPaused)
                 return;
             continue;
         }
         const int error = SSL_get_error(m_ssl, n);
         if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
             flushOutgoing(); // TLS 1.3 tickets, key updates
+            if (m_eofReceived && m_state == State::Wrapped)
+                endOfPlainStream();
             return;
         }
         if (error == SSL_ERROR_ZERO_RETURN) {
-            // The peer's close_notify: its end of data.
-            bool keepOpen = false;
-            try {
-                if (BufferedProtocol *buffered = m_app->bufferedProtocol())
-                    keepOpen = buffered->eofReceived();
-                else if (Protocol *plain = m_app->dataProtocol())
-                    keepOpen = plain->eofReceived();
-            } catch (...) {
-                fatal(std::current_exception(), "Error calling eof_received()");
-                return;
-            }
-            if (keepOpen)
-                qCWarning(lcQaio, "returning true from eofReceived() has no effect when using ssl");
-            startShutdown();
+            peerClosed();
+            return;
+        }
+        if (m_state != State::Wrapped) {
+            // A broken record after our close_notify: the connection ends either way.
+            ERR_clear_error();
+            finishShutdown();
             return;
         }
         fatal(takeSslError(QStringLiteral("TLS read")), "Fatal error on SSL protocol");
@@ -228,24 +238,85 @@ void SslProtocol::doRead()
     }
 }
 
+// The peer's close_notify: the end of its data.
+void SslProtocol::peerClosed()
+{
+    if (m_state != State::Wrapped) {
+        finishShutdown(); // the answer to ours
+        return;
+    }
+    bool keepOpen = false;
+    try {
+        if (BufferedProtocol *buffered = m_app->bufferedProtocol())
+            keepOpen = buffered->eofReceived();
+        else if (Protocol *plain = m_app->dataProtocol())
+            keepOpen = plain->eofReceived();
+    } catch (...) {
+        fatal(std::current_exception(), "Error calling eof_received()");
+        return;
+    }
+    m_appEofDelivered = true;
+    if (keepOpen)
+        qCWarning(lcQaio, "returning true from eofReceived() has no effect when using ssl");
+    startShutdown();
+}
+
+// The plain transport's end of data without close_notify (a truncation attack, or a peer
+// that does not bother): what was decrypted is delivered, then the application's end of
+// data; the connection closes.
+void SslProtocol::endOfPlainStream()
+{
+    if (m_appEofDelivered)
+        return;
+    m_appEofDelivered = true;
+    if (m_loop.getDebug())
+        qCDebug(lcQaioDebug, "TLS peer closed the connection without close_notify");
+    try {
+        if (BufferedProtocol *buffered = m_app->bufferedProtocol())
+            buffered->eofReceived();
+        else if (Protocol *plain = m_app->dataProtocol())
+            plain->eofReceived();
+    } catch (...) {
+        fatal(std::current_exception(), "Error calling eof_received()");
+        return;
+    }
+    if (m_eofDeferred && m_plain)
+        m_plain->close();
+}
+
 void SslProtocol::appWrite(QByteArrayView data)
 {
     if (data.isEmpty())
         return;
-    if (m_state != State::Wrapped) {
+    if (m_state == State::DoHandshake || (m_state == State::Unwrapped && !m_started)) {
         m_writeBacklog.append(data.toByteArray());
         m_backlogSize += data.size();
+        controlAppWriting();
         return;
     }
-    while (!data.isEmpty()) {
+    if (m_state != State::Wrapped) {
+        // The peer's close_notify came, or the connection is gone (asyncio's message).
+        if (m_writesAfterClose++ >= kLogThresholdForConnLostWrites)
+            qCWarning(lcQaio, "SSL connection is closed");
+        return;
+    }
+    // Records go to the plain transport in slices, so a large write is never held twice
+    // (plaintext here, ciphertext in the BIO) in full.
+    constexpr qsizetype kSlice = 256 * 1024;
+    m_inAppWrite = true;
+    while (!data.isEmpty() && m_state == State::Wrapped) {
+        const QByteArrayView slice = data.first(std::min(data.size(), kSlice));
         size_t written = 0;
-        if (SSL_write_ex(m_ssl, data.data(), size_t(data.size()), &written) != 1) {
+        if (SSL_write_ex(m_ssl, slice.data(), size_t(slice.size()), &written) != 1) {
+            m_inAppWrite = false;
             fatal(takeSslError(QStringLiteral("TLS write")), "Fatal error on SSL protocol");
             return;
         }
         data = data.sliced(qsizetype(written));
+        flushOutgoing();
     }
-    flushOutgoing();
+    m_inAppWrite = false;
+    controlAppWriting();
 }
 
 void SslProtocol::doWrite()
@@ -255,6 +326,7 @@ void SslProtocol::doWrite()
     m_backlogSize = 0;
     for (const QByteArray &chunk : backlog)
         appWrite(chunk);
+    controlAppWriting();
 }
 
 void SslProtocol::flushOutgoing()
@@ -270,25 +342,25 @@ void SslProtocol::flushOutgoing()
 bool SslProtocol::eofReceived()
 {
     m_eofReceived = true;
-    if (m_state == State::DoHandshake) {
+    switch (m_state) {
+    case State::DoHandshake:
         handshakeFinished(std::make_exception_ptr(
             ConnectionResetError(ECONNRESET, QStringLiteral("Connection lost during SSL handshake"))));
         return false;
-    }
-    if (m_state == State::Wrapped) {
-        // TCP EOF without close_notify: deliver what is decrypted, then the end.
+    case State::Wrapped:
         doRead();
-        if (m_state == State::Wrapped) {
-            try {
-                if (BufferedProtocol *buffered = m_app->bufferedProtocol())
-                    buffered->eofReceived();
-                else if (Protocol *plain = m_app->dataProtocol())
-                    plain->eofReceived();
-            } catch (...) {
-                fatal(std::current_exception(), "Error calling eof_received()");
-                return false;
-            }
+        if (m_state == State::Wrapped && !m_appEofDelivered && m_appReadingPaused) {
+            // Records wait for the application: keep the connection until it read them.
+            m_eofDeferred = true;
+            return true;
         }
+        return false;
+    case State::Flushing:
+    case State::Shutdown:
+        finishShutdown(); // no close_notify will come now
+        return false;
+    case State::Unwrapped:
+        break;
     }
     return false; // the plain transport closes
 }
@@ -300,9 +372,9 @@ void SslProtocol::appClose()
 
 void SslProtocol::startShutdown()
 {
-    if (m_state == State::Flushing || m_state == State::Shutdown || m_state == State::Unwrapped)
+    if (m_state == State::Flushing || m_state == State::Shutdown)
         return;
-    if (m_state == State::DoHandshake) {
+    if (m_state == State::DoHandshake || m_state == State::Unwrapped) {
         appAbort();
         return;
     }
@@ -319,45 +391,29 @@ void SslProtocol::startShutdown()
 
 void SslProtocol::doShutdown()
 {
-    if (m_state == State::Flushing) {
-        doRead();
-        return;
-    }
-    const int result = SSL_shutdown(m_ssl);
+    const int result = SSL_shutdown(m_ssl); // our close_notify, after every record written
     flushOutgoing();
     if (result == 1 || m_eofReceived) {
-        m_shutdownTimer.cancel();
-        if (m_plain)
-            m_plain->close();
+        finishShutdown();
         return;
     }
     if (result < 0) {
         const int error = SSL_get_error(m_ssl, result);
         if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-            m_shutdownTimer.cancel();
             ERR_clear_error();
-            if (m_plain)
-                m_plain->close();
+            finishShutdown();
+            return;
         }
-        return;
     }
-    // 0: our close_notify is sent; data may still come before the peer's: read it.
-    char *buffer = decryptBuffer();
-    for (;;) {
-        const int n = SSL_read(m_ssl, buffer, kPlainChunk);
-        if (n > 0) {
-            if (Protocol *plain = m_app->dataProtocol())
-                plain->dataReceived(QByteArrayView(buffer, n));
-            continue;
-        }
-        break;
-    }
-    ERR_clear_error();
-    if (SSL_get_shutdown(m_ssl) & SSL_RECEIVED_SHUTDOWN) {
-        m_shutdownTimer.cancel();
-        if (m_plain)
-            m_plain->close();
-    }
+    // Sent; the peer's data still comes before its close_notify (doRead() ends it).
+    doRead();
+}
+
+void SslProtocol::finishShutdown()
+{
+    m_shutdownTimer.cancel();
+    if (m_plain)
+        m_plain->close();
 }
 
 void SslProtocol::appAbort()
@@ -368,16 +424,33 @@ void SslProtocol::appAbort()
         m_plain->abort();
 }
 
+void SslProtocol::reportAppError(const char *message)
+{
+    LoopError report;
+    report.message = QString::fromLatin1(message);
+    report.exception = std::current_exception();
+    report.transport = m_app.get();
+    report.protocol = m_app ? m_app->protocol() : nullptr;
+    m_loop.reportLoopError(report);
+}
+
 void SslProtocol::fatal(std::exception_ptr error, const char *message)
 {
-    if (m_handshakeDone.isValid() && !m_handshakeDone.done())
+    if (!m_fatalError)
+        m_fatalError = error;
+    if (m_handshakeDone.isValid() && !m_handshakeDone.done()) {
         m_handshakeDone.setException(error);
-    else {
+    } else if (holds<OSError>(error)) {
+        // As asyncio: a peer's TLS failure ends the connection and reaches the protocol
+        // through connectionLost(); only debug mode logs it.
+        if (m_loop.getDebug())
+            qCDebug(lcQaioDebug).noquote() << message << describeException(error);
+    } else {
         LoopError report;
         report.message = QString::fromLatin1(message);
         report.exception = error;
         report.transport = m_app.get();
-        report.protocol = m_app->protocol();
+        report.protocol = m_app ? m_app->protocol() : nullptr;
         m_loop.reportLoopError(report);
     }
     appAbort();
@@ -387,6 +460,8 @@ void SslProtocol::connectionLost(std::exception_ptr error)
 {
     m_handshakeTimer.cancel();
     m_shutdownTimer.cancel();
+    if (!error)
+        error = m_fatalError;
     const State before = m_state;
     m_state = State::Unwrapped;
     m_plain = nullptr;
@@ -398,7 +473,10 @@ void SslProtocol::connectionLost(std::exception_ptr error)
     if (!app)
         return;
     app->detach();
-    if (before != State::DoHandshake && before != State::Unwrapped) {
+    // startTls()'s protocol was connected before the handshake began.
+    const bool appConnected = !m_options.callConnectionMade ||
+                              (before != State::DoHandshake && before != State::Unwrapped);
+    if (appConnected) {
         // asyncio calls the app's connection_lost() in the next iteration.
         m_loop.callSoon([app, error] {
             if (BaseProtocol *protocol = app->protocol())
@@ -412,14 +490,63 @@ void SslProtocol::connectionLost(std::exception_ptr error)
 
 void SslProtocol::pauseWriting()
 {
-    if (m_app && m_app->protocol())
-        m_app->protocol()->pauseWriting();
+    if (!m_inAppWrite)
+        controlAppWriting();
 }
 
 void SslProtocol::resumeWriting()
 {
-    if (m_app && m_app->protocol())
-        m_app->protocol()->resumeWriting();
+    if (!m_inAppWrite)
+        controlAppWriting();
+}
+
+// asyncio's _control_app_writing(): the application's marks over everything not sent yet.
+void SslProtocol::controlAppWriting()
+{
+    if (!m_app || !m_app->protocol())
+        return;
+    const WriteBufferLimits limits = m_app->writeBufferLimits();
+    const qsizetype size = appWriteBufferSize();
+    if (!m_appWritingPaused && size > limits.high) {
+        m_appWritingPaused = true;
+        try {
+            m_app->protocol()->pauseWriting();
+        } catch (...) {
+            reportAppError("protocol.pause_writing() failed");
+        }
+    } else if (m_appWritingPaused && size <= limits.low) {
+        m_appWritingPaused = false;
+        try {
+            m_app->protocol()->resumeWriting();
+        } catch (...) {
+            reportAppError("protocol.resume_writing() failed");
+        }
+    }
+}
+
+// asyncio's _control_ssl_reading(): records the application has not read yet stop the
+// plain transport's reading at the high mark.
+void SslProtocol::controlPlainReading()
+{
+    if (!m_plain)
+        return;
+    const qsizetype pending = appReadBufferSize();
+    if (!m_plainReadingPaused && pending >= kTlsReadHighWater) {
+        m_plainReadingPaused = true;
+        m_plain->pauseReading();
+    } else if (m_plainReadingPaused && pending <= kTlsReadHighWater / 4) {
+        m_plainReadingPaused = false;
+        m_plain->resumeReading();
+    }
+}
+
+void SslProtocol::appLimitsChanged()
+{
+    if (m_plain) {
+        const WriteBufferLimits limits = m_app->writeBufferLimits();
+        m_plain->setWriteBufferLimits(limits.high, limits.low);
+    }
+    controlAppWriting();
 }
 
 void SslProtocol::appPauseReading()
@@ -433,15 +560,21 @@ void SslProtocol::appResumeReading()
         return;
     m_appReadingPaused = false;
     m_loop.callSoon([app = m_app, this] {
-        if (app->isClosing())
+        if (!app->isAttached() || m_appReadingPaused)
             return;
         doRead();
+        controlPlainReading();
     });
 }
 
 qsizetype SslProtocol::appWriteBufferSize() const
 {
     return m_backlogSize + (m_plain ? m_plain->writeBufferSize() : 0);
+}
+
+qsizetype SslProtocol::appReadBufferSize() const
+{
+    return qsizetype(BIO_ctrl_pending(m_incoming));
 }
 
 QVariant SslProtocol::info(const QString &name, const QVariant &defaultValue) const
@@ -457,6 +590,18 @@ QVariant SslProtocol::info(const QString &name, const QVariant &defaultValue) co
             return QString::fromLatin1(SSL_get_version(m_ssl));
         if (name == QLatin1String("compression"))
             return QVariant();
+        if (name == QLatin1String("peercert")) {
+            // The peer's own certificate (Python's getpeercert(binary_form=True), as Qt's).
+            X509 *peer = SSL_get1_peer_certificate(m_ssl);
+            const QSslCertificate certificate = toQSslCertificate(peer);
+            X509_free(peer);
+            return certificate.isNull() ? QVariant() : QVariant::fromValue(certificate);
+        }
+        if (name == QLatin1String("peercert_chain")) {
+            // As sent by the peer (a server's includes its own; a client's does not).
+            const QList<QSslCertificate> chain = toQSslCertificates(SSL_get_peer_cert_chain(m_ssl));
+            return chain.isEmpty() ? QVariant() : QVariant::fromValue(chain);
+        }
         if (name == QLatin1String("alpn_protocol")) {
             const unsigned char *alpn = nullptr;
             unsigned int length = 0;
@@ -471,7 +616,8 @@ QVariant SslProtocol::info(const QString &name, const QVariant &defaultValue) co
 
 SslTransport::SslTransport(SslProtocol &tls, std::unique_ptr<BaseProtocol> app) : m_tls(&tls)
 {
-    adopt(std::move(app), "protocolFactory");
+    if (app) // startTls() sets the protocol right after
+        adopt(std::move(app), "protocolFactory");
 }
 
 SslTransport::~SslTransport() = default;
@@ -539,7 +685,14 @@ void SslTransport::resumeReading()
 
 void SslTransport::setWriteBufferLimits(std::optional<qsizetype> high, std::optional<qsizetype> low)
 {
-    m_limits = checkedWriteBufferLimits(high, low);
+    m_limits = checkedWriteBufferLimits(high, low, kTlsWriteHighWater);
+    if (m_tls)
+        m_tls->appLimitsChanged();
+}
+
+qsizetype SslTransport::readBufferSize() const
+{
+    return m_tls ? m_tls->appReadBufferSize() : 0;
 }
 
 qsizetype SslTransport::writeBufferSize() const

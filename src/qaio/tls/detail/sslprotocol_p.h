@@ -10,10 +10,12 @@
 // SslProtocol holds the SslTransport until connectionLost() (the cycle asyncio breaks at
 // the same point); the SslTransport holds the plain transport.
 //
-// Wired into createConnection(ssl=...) so far (tests/auto/tls/tst_tlsconnection.cpp);
-// servers, Unix sockets, accepted sockets and startTls follow (#10). Not yet: TLS's own
-// write-buffer marks (the plain transport's decide pauseWriting()), pausing the plain
-// transport while the application's reading is paused.
+// Flow control as asyncio's: the application's write marks (512 KiB / 128 KiB by default)
+// are the plain transport's too, and what the application sees as its write buffer is
+// data waiting for the handshake plus the plain transport's buffer (TLS records are
+// written straight into it: no second buffer). While the application's reading is paused,
+// records stay in the incoming BIO, and the plain transport stops reading once 256 KiB
+// wait there (resuming at 64 KiB).
 
 #include <qaio/core/handle.h>
 #include <qaio/core/loopcore.h>
@@ -35,12 +37,17 @@ namespace qaio::detail {
 
 class SslTransport;
 
+// asyncio's FLOW_CONTROL_HIGH_WATER_SSL_WRITE and _READ (KiB), low = high / 4.
+constexpr qsizetype kTlsWriteHighWater = 512 * 1024;
+constexpr qsizetype kTlsReadHighWater = 256 * 1024;
+
 struct SslOptions
 {
     bool serverSide = false;
     QString serverHostname;                       // the client's SNI and the name checked
     Duration handshakeTimeout = std::chrono::seconds(60);
     Duration shutdownTimeout = std::chrono::seconds(30);
+    bool callConnectionMade = true; // false for startTls(): the protocol is already connected
 };
 
 class SslProtocol final : public Protocol
@@ -48,7 +55,8 @@ class SslProtocol final : public Protocol
 public:
     enum class State { Unwrapped, DoHandshake, Wrapped, Flushing, Shutdown };
 
-    /*! Wraps \a app (the application's protocol, owned from here on) with \a context.
+    /*! Wraps \a app (the application's protocol, owned from here on; null when
+        startTls() gives it to appTransport()->setProtocol() next) with \a context.
         \a handshakeDone gets its result once the handshake succeeded (the app protocol's
         connectionMade() has run), or the SslError / timeout that ended it. Throws
         SslError if OpenSSL cannot make the SSL object. */
@@ -73,7 +81,9 @@ public:
     void appAbort();
     void appPauseReading();
     void appResumeReading();
+    void appLimitsChanged();
     qsizetype appWriteBufferSize() const;
+    qsizetype appReadBufferSize() const;
     QVariant info(const QString &name, const QVariant &defaultValue) const;
     State state() const { return m_state; }
 
@@ -83,9 +93,15 @@ private:
     void handshakeFinished(std::exception_ptr error);
     void doRead();
     void doWrite();
+    void peerClosed();
+    void endOfPlainStream();
     void startShutdown();
     void doShutdown();
+    void finishShutdown();
     void flushOutgoing();
+    void controlAppWriting();
+    void controlPlainReading();
+    void reportAppError(const char *message);
     void fatal(std::exception_ptr error, const char *message);
     std::exception_ptr handshakeError() const;
 
@@ -102,9 +118,17 @@ private:
     qsizetype m_backlogSize = 0;
     TimerHandle m_handshakeTimer;
     TimerHandle m_shutdownTimer;
+    std::exception_ptr m_fatalError; // what the application's connectionLost() gets
     State m_state = State::Unwrapped;
+    int m_writesAfterClose = 0;
+    bool m_started = false;           // connectionMade() ran
     bool m_appReadingPaused = false;
-    bool m_eofReceived = false;
+    bool m_appWritingPaused = false;
+    bool m_plainReadingPaused = false;
+    bool m_inAppWrite = false;        // the plain transport's pause/resume waits for the end
+    bool m_eofReceived = false;       // the plain transport's end of data
+    bool m_eofDeferred = false;       // ... kept open until the paused application read all
+    bool m_appEofDelivered = false;
 };
 
 /*! The application's side of a TLS connection (asyncio's _SSLProtocolTransport). */
@@ -137,10 +161,17 @@ public:
     void writeEof() override;
     void abort() override;
 
+    /*! asyncio's get_read_buffer_size(): records received and not read by the
+        application yet (what pauses the plain transport at kTlsReadHighWater). */
+    qsizetype readBufferSize() const;
+    /*! The transport TLS runs over (null once the connection is lost). */
+    const std::shared_ptr<BaseTransport> &plainTransport() const { return m_plain; }
+
     // For the SslProtocol.
     Protocol *dataProtocol() const { return m_dataProtocol; }
     BufferedProtocol *bufferedProtocol() const { return m_bufferedProtocol; }
     void detach() noexcept { m_tls = nullptr; m_closed = true; }
+    bool isAttached() const noexcept { return m_tls != nullptr; }
     void holdPlain(std::shared_ptr<BaseTransport> plain) { m_plain = std::move(plain); }
     void releasePlain() { m_plain.reset(); }
 
@@ -152,7 +183,7 @@ private:
     std::unique_ptr<BaseProtocol> m_protocol;
     Protocol *m_dataProtocol = nullptr;
     BufferedProtocol *m_bufferedProtocol = nullptr;
-    WriteBufferLimits m_limits{128 * 1024, 512 * 1024};
+    WriteBufferLimits m_limits{kTlsWriteHighWater / 4, kTlsWriteHighWater};
     bool m_closed = false;
     bool m_readingPaused = false;
 };
