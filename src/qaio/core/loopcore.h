@@ -70,6 +70,7 @@ class Reactor;
 class StreamTransport;
 class TransportBase;
 class SslProtocol;
+class SslTransport;
 class TaskStateBase;
 class ThreadsafeInbox;
 

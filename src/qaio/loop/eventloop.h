@@ -295,7 +295,8 @@ public:
         RuntimeError), or by reading the file and writing it with flow control when
         zero-copy is not possible and \a fallback is true. Returns the bytes sent; the
         file position ends after them. Throws RuntimeError("Transport is closing") for a
-        closing transport. Implemented in eventloop_sendfile.cpp. */
+        closing transport. A TLS transport always takes the fallback (RuntimeError with
+        \a fallback false). Implemented in eventloop_sendfile.cpp. */
     Coro<qint64> sendfile(Transport &transport, QFile &file, qint64 offset = 0, std::optional<qint64> count = {},
                           bool fallback = true);
     /*! Upgrades the connection of \a transport to TLS (asyncio's start_tls(): STARTTLS in
@@ -328,8 +329,6 @@ public:
 private:
     void reportException(const ExceptionContext &context) noexcept override;
     void reportLoopError(const detail::LoopError &error) noexcept override;
-    Coro<qint64> sendfileFallback(detail::StreamTransport &stream, QFile &file, qint64 offset,
-                                  std::optional<qint64> count);
 
     using ErasedConnection = Connection<BaseProtocol>;
     Coro<ErasedConnection> createConnectionImpl(ProtocolFactory factory, std::optional<HostAndPort> address,

@@ -7,6 +7,7 @@
 #include <qaio/base/errors.h>
 #include <qaio/tls/detail/certificates_p.h>
 #include <qaio/tls/detail/opensslerrors_p.h>
+#include <qaio/tls/detail/sessioncache_p.h>
 #include <qaio/tls/sslerror.h>
 
 #include <QtCore/QDir>
@@ -24,6 +25,7 @@
 #include <openssl/x509v3.h>
 
 #include <cerrno>
+#include <memory>
 #include <cstring>
 
 namespace qaio {
@@ -34,6 +36,7 @@ struct SslContext::Settings
     bool checkHostname = false;
     QList<QByteArray> alpn;
     ServerNameCallback pickByName;
+    std::unique_ptr<detail::ClientSessionCache> sessions; // clients, unless turned off
 };
 
 namespace {
@@ -53,6 +56,18 @@ int settingsIndex()
 SslContext::Settings *settingsOf(const SSL_CTX *context)
 {
     return static_cast<SslContext::Settings *>(SSL_CTX_get_ex_data(context, settingsIndex()));
+}
+
+// OpenSSL's new session callback of client contexts: a session (a TLS 1.3 ticket comes
+// after the handshake) to offer on the next connection to the same name.
+int keepSession(SSL *ssl, SSL_SESSION *session)
+{
+    const SslContext::Settings *settings = settingsOf(SSL_get_SSL_CTX(ssl));
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (!settings || !settings->sessions || !name || !*name)
+        return 0; // not kept: OpenSSL frees it
+    settings->sessions->store(QByteArray(name), session);
+    return 1;
 }
 
 struct BioDeleter
@@ -215,6 +230,9 @@ SslContext::SslContext(SslRole role)
     if (role == SslRole::Client) {
         SSL_CTX_set_verify(d.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
         settings->checkHostname = true;
+        settings->sessions = std::make_unique<detail::ClientSessionCache>();
+        SSL_CTX_set_session_cache_mode(d.get(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(d.get(), keepSession);
     } else {
         SSL_CTX_set_verify(d.get(), SSL_VERIFY_NONE, nullptr);
     }
@@ -225,6 +243,31 @@ SslContext SslContext::createDefault(SslRole role)
     SslContext context(role);
     context.setDefaultVerifyPaths();
     return context;
+}
+
+namespace detail {
+
+ClientSessionCache *sessionCacheOf(const ssl_ctx_st *context)
+{
+    const SslContext::Settings *settings = settingsOf(context);
+    return settings ? settings->sessions.get() : nullptr;
+}
+
+} // namespace detail
+
+bool SslContext::sessionResumption() const
+{
+    return bool(settings().sessions);
+}
+
+void SslContext::setSessionResumption(bool resume)
+{
+    if (settings().role != SslRole::Client)
+        throw ValueError("setSessionResumption(): a server resumes whatever sessions its clients offer");
+    if (!resume)
+        settings().sessions.reset();
+    else if (!settings().sessions)
+        settings().sessions = std::make_unique<detail::ClientSessionCache>();
 }
 
 SslContext::Settings &SslContext::settings() const

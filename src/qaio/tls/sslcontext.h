@@ -162,6 +162,16 @@ public:
     using ServerNameCallback = std::function<std::optional<SslContext>(const QString &serverName)>;
     void setServerNameCallback(ServerNameCallback pick);
 
+    /*! Whether a client context keeps the session of each server name it connected to and
+        offers it on the next connection to that name, which then resumes with an
+        abbreviated handshake (TLS 1.3 tickets, TLS 1.2 sessions; a transport's
+        extraInfo("session_reused") tells). On by default for clients, as browsers do (Python
+        and Qt leave it to the application). setSessionResumption(false) forgets
+        the sessions kept; a server context throws ValueError (servers resume what clients
+        offer, with OpenSSL's tickets). Contexts shared across threads are safe. */
+    bool sessionResumption() const;
+    void setSessionResumption(bool resume);
+
     /*! The OpenSSL SSL_CTX, for settings qaio has no call for; valid while a copy of this
         context lives. */
     ssl_ctx_st *nativeHandle() const;

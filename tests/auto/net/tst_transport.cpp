@@ -18,50 +18,6 @@ namespace {
 
 enum class Kind { IPv4, IPv6, Unix };
 
-/*! A BufferedProtocol with a deliberately small buffer: many reads per message. */
-class SmallBufferProtocol : public qaio::BufferedProtocol
-{
-public:
-    explicit SmallBufferProtocol(std::shared_ptr<Trace> trace) : trace(std::move(trace)) {}
-    void connectionMade(qaio::BaseTransport &t) override
-    {
-        trace->transport = std::dynamic_pointer_cast<qaio::Transport>(t.shared_from_this());
-        trace->events << QStringLiteral("made");
-        ++trace->made;
-        poke();
-    }
-    std::span<char> getBuffer(qsizetype sizeHint) override
-    {
-        lastHint = sizeHint;
-        ++getBufferCalls;
-        return std::span<char>(buffer, sizeof(buffer));
-    }
-    void bufferUpdated(qsizetype n) override
-    {
-        trace->events << QStringLiteral("data");
-        trace->received.append(buffer, n);
-        poke();
-    }
-    bool eofReceived() override
-    {
-        trace->events << QStringLiteral("eof");
-        ++trace->eofs;
-        poke();
-        return false;
-    }
-    void connectionLost(std::exception_ptr error) override
-    {
-        trace->events << QStringLiteral("lost");
-        ++trace->lost;
-        trace->lostError = error;
-        poke();
-    }
-    std::shared_ptr<Trace> trace;
-    char buffer[7];
-    qsizetype lastHint = 0;
-    int getBufferCalls = 0;
-};
-
 /*! Writes `total` bytes in chunks while not paused; closes when everything is written. */
 class Producer : public TraceProtocol
 {

@@ -15,6 +15,7 @@
 #include <qaio/tls/sslerror.h>
 
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QTemporaryFile>
 #include <QtNetwork/QSslCertificate>
 #include <QtNetwork/QSslConfiguration>
 #include <QtNetwork/QSslKey>
@@ -306,6 +307,75 @@ private Q_SLOTS:
                                                       QStringLiteral("eof"), QStringLiteral("lost")}));
     }
 
+    void bufferedProtocol()
+    {
+        qaio::EventLoop &loop = guard->loop();
+        TraceList traces = makeTraceList();
+        auto server = loop.runUntilComplete(loop.createServer(recordingFactory<EchoProtocol>(traces),
+                                                              {QStringLiteral("127.0.0.1")}, 0,
+                                                              {.ssl = serverContext(m_pki)}));
+        auto trace = std::make_shared<Trace>();
+        auto client = loop.runUntilComplete(loop.createConnection(
+            [trace] { return std::make_unique<SmallBufferProtocol>(trace); }, QStringLiteral("localhost"),
+            portOf(server), {.ssl = clientContext(m_pki)}));
+        QVERIFY(client.protocol);
+        // The client lends 7 bytes at a time: each record takes many reads.
+        const QByteArray message = patternBytes(200 * 1024 + 3);
+        client.transport->write(message);
+        runUntil(loop, [&] { return trace->received.size() >= message.size(); });
+        QVERIFY(trace->received == message);
+        client.transport->close();
+        runUntil(loop, [&] { return trace->lost == 1 && traces->front()->lost == 1; });
+        QVERIFY(!trace->lostError);
+        QCOMPARE(trace->compact(), (QStringList{QStringLiteral("made"), QStringLiteral("data"), QStringLiteral("lost")}));
+        server->close();
+        loop.runUntilComplete(server->waitClosed());
+    }
+
+    // A client context offers the session of its last connection to the same name: the
+    // second connection resumes (TLS 1.3 ticket, TLS 1.2 session), unless turned off.
+    void sessionResumption_data()
+    {
+        QTest::addColumn<int>("maxVersion");
+        QTest::newRow("TLS 1.2") << int(qaio::TlsVersion::TlsV1_2);
+        QTest::newRow("TLS 1.3") << int(qaio::TlsVersion::TlsV1_3);
+    }
+
+    void sessionResumption()
+    {
+        QFETCH(int, maxVersion);
+        qaio::EventLoop &loop = guard->loop();
+        auto context = serverContext(m_pki);
+        context->setMaximumVersion(qaio::TlsVersion(maxVersion));
+        TraceList traces = makeTraceList();
+        auto server = loop.runUntilComplete(loop.createServer(recordingFactory<EchoProtocol>(traces),
+                                                              {QStringLiteral("127.0.0.1")}, 0, {.ssl = context}));
+        auto connectOnce = [&](const std::shared_ptr<qaio::SslContext> &client) {
+            auto trace = std::make_shared<Trace>();
+            auto connection = loop.runUntilComplete(loop.createConnection(
+                [trace] { return std::make_unique<TraceProtocol>(trace); }, QStringLiteral("localhost"), portOf(server),
+                {.ssl = client}));
+            // A round trip: TLS 1.3 tickets come after the handshake.
+            connection.transport->write("x");
+            runUntil(loop, [&] { return trace->received == "x"; });
+            const bool reused = connection.transport->extraInfo(QStringLiteral("session_reused")).toBool();
+            connection.transport->close();
+            runUntil(loop, [&] { return trace->lost == 1; });
+            return reused;
+        };
+        auto client = clientContext(m_pki);
+        QVERIFY(client->sessionResumption());
+        QVERIFY(!connectOnce(client));
+        QVERIFY(connectOnce(client));
+        QVERIFY(connectOnce(client)); // the resumed connection brought a fresh ticket
+        client->setSessionResumption(false);
+        QVERIFY(!connectOnce(client));
+        QVERIFY_THROWS_EXCEPTION(qaio::ValueError, context->setSessionResumption(true));
+        runUntil(loop, [&] { return traces->size() == 4 && traces->back()->lost == 1; });
+        server->close();
+        loop.runUntilComplete(server->waitClosed());
+    }
+
     // openConnection(ssl) and startServer(ssl): lines over TLS; the server's end of data
     // (close_notify) is the reader's EOF.
     void streamsOverTls()
@@ -333,6 +403,45 @@ private Q_SLOTS:
         writer->close();
         loop.runUntilComplete(writer->waitClosed());
         runUntil(loop, [&] { return *handled == 1; });
+        server->close();
+        loop.runUntilComplete(server->waitClosed());
+    }
+
+    // loop.sendfile() over TLS: no zero-copy around the encryption, so the file is read,
+    // encrypted and written with flow control (a slow start: the client reads only later);
+    // fallback = false is refused as asyncio does.
+    void sendfileFallsBack()
+    {
+        qaio::EventLoop &loop = guard->loop();
+        QTemporaryFile file;
+        QVERIFY(file.open());
+        const QByteArray content = patternBytes(3 * 1024 * 1024 + 17);
+        QCOMPARE(file.write(content), content.size());
+        QVERIFY(file.flush());
+        TraceList traces = makeTraceList();
+        auto server = loop.runUntilComplete(loop.createServer(recordingFactory<TraceProtocol>(traces),
+                                                              {QStringLiteral("127.0.0.1")}, 0,
+                                                              {.ssl = serverContext(m_pki)}));
+        auto trace = std::make_shared<Trace>();
+        auto client = loop.runUntilComplete(loop.createConnection(
+            [trace] { return std::make_unique<TraceProtocol>(trace); }, QStringLiteral("localhost"), portOf(server),
+            {.ssl = clientContext(m_pki)}));
+        runUntil(loop, [&] { return traces->size() == 1 && traces->front()->made == 1; });
+        auto transport = traces->front()->transportPtr();
+        QCOMPARE(expectThrow<qaio::RuntimeError>(loop, loop.sendfile(*transport, file, 0, std::nullopt, false)),
+                 QStringLiteral("fallback is disabled and native sendfile is not supported for this transport"));
+        client.transport->pauseReading();
+        auto sending = loop.createTask(loop.sendfile(*transport, file, 10));
+        runUntil(loop, [&] { return trace->made == 1; });
+        client.transport->resumeReading();
+        QCOMPARE(loop.runUntilComplete(std::move(sending)), qint64(content.size() - 10));
+        QCOMPARE(file.pos(), qint64(content.size()));
+        runUntil(loop, [&] { return trace->received.size() >= content.size() - 10; });
+        QVERIFY(trace->received == content.mid(10));
+        // The protocol heard nothing of the flow control the file went through.
+        QCOMPARE(traces->front()->pauses, traces->front()->resumes);
+        client.transport->close();
+        runUntil(loop, [&] { return trace->lost == 1 && traces->front()->lost == 1; });
         server->close();
         loop.runUntilComplete(server->waitClosed());
     }

@@ -7,6 +7,7 @@
 #include <qaio/platform/oserror.h>
 #include <qaio/tls/detail/certificates_p.h>
 #include <qaio/tls/detail/opensslerrors_p.h>
+#include <qaio/tls/detail/sessioncache_p.h>
 #include <qaio/tls/sslerror.h>
 
 #include <openssl/bio.h>
@@ -58,6 +59,8 @@ SslProtocol::SslProtocol(LoopCore &loop, std::unique_ptr<BaseProtocol> app, SslC
             SSL_set_tlsext_host_name(m_ssl, host.constData());
             if (m_context.checkHostname())
                 SSL_set1_host(m_ssl, host.constData());
+            if (ClientSessionCache *sessions = sessionCacheOf(m_context.nativeHandle()))
+                sessions->offer(m_ssl, host);
         }
     }
     m_app = std::make_shared<SslTransport>(*this, std::move(app));
@@ -181,6 +184,23 @@ void SslProtocol::doRead()
     };
     if (!readable() || m_appReadingPaused)
         return;
+    // What the application writes while it reads (an echo, a reply) leaves in one send
+    // after the loop, not one per record.
+    const bool outermost = !m_batchingWrites;
+    m_batchingWrites = true;
+    struct FlushAtEnd
+    {
+        SslProtocol *tls;
+        bool outermost;
+        ~FlushAtEnd()
+        {
+            if (!outermost)
+                return;
+            tls->m_batchingWrites = false;
+            tls->flushOutgoing();
+            tls->controlAppWriting();
+        }
+    } flushAtEnd{this, outermost};
     for (;;) {
         char *buffer = decryptBuffer();
         qsizetype capacity = kPlainChunk;
@@ -280,8 +300,10 @@ void SslProtocol::endOfPlainStream()
         fatal(std::current_exception(), "Error calling eof_received()");
         return;
     }
-    if (m_eofDeferred && m_plain)
+    if (m_eofDeferred && m_plain) {
+        flushOutgoing(); // what the application answered
         m_plain->close();
+    }
 }
 
 void SslProtocol::appWrite(QByteArrayView data)
@@ -313,7 +335,8 @@ void SslProtocol::appWrite(QByteArrayView data)
             return;
         }
         data = data.sliced(qsizetype(written));
-        flushOutgoing();
+        if (!m_batchingWrites)
+            flushOutgoing();
     }
     m_inAppWrite = false;
     controlAppWriting();
@@ -412,6 +435,7 @@ void SslProtocol::doShutdown()
 void SslProtocol::finishShutdown()
 {
     m_shutdownTimer.cancel();
+    flushOutgoing(); // records written in this read, before the plain transport closes
     if (m_plain)
         m_plain->close();
 }
@@ -465,6 +489,9 @@ void SslProtocol::connectionLost(std::exception_ptr error)
     const State before = m_state;
     m_state = State::Unwrapped;
     m_plain = nullptr;
+    if (m_writableWaiter)
+        std::exchange(m_writableWaiter, nullptr)(
+            error ? error : std::make_exception_ptr(ConnectionError(QStringLiteral("Connection closed by peer"))));
     if (m_handshakeDone.isValid() && !m_handshakeDone.done())
         m_handshakeDone.setException(error ? error
                                            : std::make_exception_ptr(ConnectionResetError(
@@ -503,25 +530,51 @@ void SslProtocol::resumeWriting()
 // asyncio's _control_app_writing(): the application's marks over everything not sent yet.
 void SslProtocol::controlAppWriting()
 {
-    if (!m_app || !m_app->protocol())
+    if (!m_app)
         return;
     const WriteBufferLimits limits = m_app->writeBufferLimits();
     const qsizetype size = appWriteBufferSize();
-    if (!m_appWritingPaused && size > limits.high) {
+    if (!m_appWritingPaused && size > limits.high)
         m_appWritingPaused = true;
-        try {
-            m_app->protocol()->pauseWriting();
-        } catch (...) {
-            reportAppError("protocol.pause_writing() failed");
-        }
-    } else if (m_appWritingPaused && size <= limits.low) {
+    else if (m_appWritingPaused && size <= limits.low)
         m_appWritingPaused = false;
-        try {
+    if (!m_appWritingPaused && m_writableWaiter)
+        std::exchange(m_writableWaiter, nullptr)(nullptr);
+    tellAppWriting();
+}
+
+void SslProtocol::tellAppWriting()
+{
+    if (m_flowSuppressed || !m_app || !m_app->protocol() || m_appToldPaused == m_appWritingPaused)
+        return;
+    m_appToldPaused = m_appWritingPaused;
+    try {
+        if (m_appToldPaused)
+            m_app->protocol()->pauseWriting();
+        else
             m_app->protocol()->resumeWriting();
-        } catch (...) {
-            reportAppError("protocol.resume_writing() failed");
-        }
+    } catch (...) {
+        reportAppError(m_appToldPaused ? "protocol.pause_writing() failed" : "protocol.resume_writing() failed");
     }
+}
+
+void SslProtocol::setFlowCallbacksSuppressed(bool suppressed)
+{
+    m_flowSuppressed = suppressed;
+    tellAppWriting();
+}
+
+void SslProtocol::notifyWhenWritable(std::function<void(std::exception_ptr)> done)
+{
+    if (m_state == State::Unwrapped || m_state == State::Flushing || m_state == State::Shutdown) {
+        done(std::make_exception_ptr(ConnectionError(QStringLiteral("Connection closed by peer"))));
+        return;
+    }
+    if (!m_appWritingPaused) {
+        done(nullptr);
+        return;
+    }
+    m_writableWaiter = std::move(done);
 }
 
 // asyncio's _control_ssl_reading(): records the application has not read yet stop the
@@ -569,7 +622,7 @@ void SslProtocol::appResumeReading()
 
 qsizetype SslProtocol::appWriteBufferSize() const
 {
-    return m_backlogSize + (m_plain ? m_plain->writeBufferSize() : 0);
+    return m_backlogSize + qsizetype(BIO_ctrl_pending(m_outgoing)) + (m_plain ? m_plain->writeBufferSize() : 0);
 }
 
 qsizetype SslProtocol::appReadBufferSize() const
@@ -590,6 +643,8 @@ QVariant SslProtocol::info(const QString &name, const QVariant &defaultValue) co
             return QString::fromLatin1(SSL_get_version(m_ssl));
         if (name == QLatin1String("compression"))
             return QVariant();
+        if (name == QLatin1String("session_reused"))
+            return bool(SSL_session_reused(m_ssl));
         if (name == QLatin1String("peercert")) {
             // The peer's own certificate (Python's getpeercert(binary_form=True), as Qt's).
             X509 *peer = SSL_get1_peer_certificate(m_ssl);
@@ -688,6 +743,21 @@ void SslTransport::setWriteBufferLimits(std::optional<qsizetype> high, std::opti
     m_limits = checkedWriteBufferLimits(high, low, kTlsWriteHighWater);
     if (m_tls)
         m_tls->appLimitsChanged();
+}
+
+void SslTransport::setFlowCallbacksSuppressed(bool suppressed)
+{
+    if (m_tls)
+        m_tls->setFlowCallbacksSuppressed(suppressed);
+}
+
+void SslTransport::notifyWhenWritable(std::function<void(std::exception_ptr)> done)
+{
+    if (!m_tls) {
+        done(std::make_exception_ptr(ConnectionError(QStringLiteral("Connection closed by peer"))));
+        return;
+    }
+    m_tls->notifyWhenWritable(std::move(done));
 }
 
 qsizetype SslTransport::readBufferSize() const

@@ -28,6 +28,7 @@
 #include <QtCore/QList>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 struct ssl_st;
@@ -82,6 +83,8 @@ public:
     void appPauseReading();
     void appResumeReading();
     void appLimitsChanged();
+    void setFlowCallbacksSuppressed(bool suppressed);
+    void notifyWhenWritable(std::function<void(std::exception_ptr)> done);
     qsizetype appWriteBufferSize() const;
     qsizetype appReadBufferSize() const;
     QVariant info(const QString &name, const QVariant &defaultValue) const;
@@ -100,6 +103,7 @@ private:
     void finishShutdown();
     void flushOutgoing();
     void controlAppWriting();
+    void tellAppWriting();
     void controlPlainReading();
     void reportAppError(const char *message);
     void fatal(std::exception_ptr error, const char *message);
@@ -119,13 +123,17 @@ private:
     TimerHandle m_handshakeTimer;
     TimerHandle m_shutdownTimer;
     std::exception_ptr m_fatalError; // what the application's connectionLost() gets
+    std::function<void(std::exception_ptr)> m_writableWaiter; // sendfile()'s fallback
     State m_state = State::Unwrapped;
     int m_writesAfterClose = 0;
     bool m_started = false;           // connectionMade() ran
     bool m_appReadingPaused = false;
     bool m_appWritingPaused = false;
+    bool m_appToldPaused = false;     // what the application's protocol was told
+    bool m_flowSuppressed = false;    // sendfile() writes: the protocol is told at the end
     bool m_plainReadingPaused = false;
     bool m_inAppWrite = false;        // the plain transport's pause/resume waits for the end
+    bool m_batchingWrites = false;    // doRead(): records written leave together at its end
     bool m_eofReceived = false;       // the plain transport's end of data
     bool m_eofDeferred = false;       // ... kept open until the paused application read all
     bool m_appEofDelivered = false;
@@ -164,6 +172,12 @@ public:
     /*! asyncio's get_read_buffer_size(): records received and not read by the
         application yet (what pauses the plain transport at kTlsReadHighWater). */
     qsizetype readBufferSize() const;
+    /*! sendfile()'s fallback: pauseWriting()/resumeWriting() held back from the protocol
+        while suppressed; lifting it tells the protocol the state it missed. */
+    void setFlowCallbacksSuppressed(bool suppressed);
+    /*! \a done runs once writing is not paused (at once if it is not), or with the
+        error when the connection is lost first. */
+    void notifyWhenWritable(std::function<void(std::exception_ptr)> done);
     /*! The transport TLS runs over (null once the connection is lost). */
     const std::shared_ptr<BaseTransport> &plainTransport() const { return m_plain; }
 
