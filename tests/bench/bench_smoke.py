@@ -3,7 +3,7 @@
 """Smoke runs of qaio-bench's socket subcommands, with tiny counts: each must run, exit 0
 and print its figures. Never a timing check: the figures of such short runs mean nothing.
 
-usage: bench_smoke.py echo|echo-server|idle|fdstorm|udp|spawn|pipe PATH/TO/qaio-bench
+usage: bench_smoke.py echo|echo-server|idle|fdstorm|udp|spawn|pipe|tls PATH/TO/qaio-bench
 """
 import os
 import re
@@ -137,12 +137,25 @@ def smoke_pipe(bench):
     expect_figures(out, ["raw_pipe_gbps", "pipe_gbps", "pipe_ratio"])
 
 
+def smoke_tls(bench):
+    out = run(bench, "tls-echo", "--conns", "2", "--size", "1KiB", "--count", "50", "--repeat", "1")
+    expect_figures(out, ["tls_ref_cpu_ns_per_rt", "tls_qaio_cpu_ns_per_rt", "tls_qt_cpu_ns_per_rt", "tls_cpu_ratio",
+                         "qsslsocket_cpu_ratio", "tls_qaio_rt_per_s"])
+    # Records larger than the socket buffers: partial writes on every server.
+    out = run(bench, "tls-echo", "--conns", "1", "--size", "3MiB", "--count", "2", "--repeat", "1")
+    expect_figures(out, ["tls_ref_cpu_ns_per_rt", "tls_qaio_cpu_ns_per_rt", "tls_cpu_ratio"])
+    out = run(bench, "tls-handshake", "--count", "5", "--repeat", "1", "--only", "ref,qaio")
+    expect_figures(out, ["tls_ref_cpu_us_per_handshake", "tls_qaio_cpu_us_per_handshake", "tls_handshake_ratio",
+                         "tls_qaio_cpu_us_per_resumption", "tls_resumed_ratio", "tls_qaio_handshakes_per_s"])
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     what, bench = sys.argv[1], sys.argv[2]
     {"echo": smoke_echo, "echo-server": smoke_echo_server, "idle": smoke_idle,
-     "fdstorm": smoke_fdstorm, "udp": smoke_udp, "spawn": smoke_spawn, "pipe": smoke_pipe}[what](bench)
+     "fdstorm": smoke_fdstorm, "udp": smoke_udp, "spawn": smoke_spawn, "pipe": smoke_pipe,
+     "tls": smoke_tls}[what](bench)
     print(f"{what}: ok")
 
 

@@ -10,7 +10,12 @@
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QSocketNotifier>
+#include <QtCore/QFile>
 #include <QtNetwork/QHostAddress>
+#include <QtNetwork/QSslCertificate>
+#include <QtNetwork/QSslConfiguration>
+#include <QtNetwork/QSslKey>
+#include <QtNetwork/QSslServer>
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 
@@ -308,6 +313,10 @@ int runQaio(const EchoServerOptions &options)
         } else {
             qaio::ServerOptions tcpOptions;
             tcpOptions.backlog = options.backlog;
+            if (!options.tlsCert.isEmpty()) {
+                tcpOptions.ssl = std::make_shared<qaio::SslContext>(qaio::SslRole::Server);
+                tcpOptions.ssl->loadCertChain(options.tlsCert, options.tlsKey);
+            }
             server = loop.runUntilComplete(
                 loop.createServer(factory, QStringList{QStringLiteral("127.0.0.1")}, options.port, std::move(tcpOptions)));
         }
@@ -350,13 +359,29 @@ int runQt(const EchoServerOptions &options)
         std::fprintf(stderr, "qaio-bench: --unix is not available with --impl qt\n");
         return 2;
     }
-    QTcpServer server;
+    std::unique_ptr<QTcpServer> owned;
+    if (!options.tlsCert.isEmpty()) {
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        QFile key(options.tlsKey);
+        if (!key.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "qaio-bench: cannot read %s\n", qPrintable(options.tlsKey));
+            return 1;
+        }
+        config.setLocalCertificateChain(QSslCertificate::fromPath(options.tlsCert));
+        config.setPrivateKey(QSslKey(key.readAll(), QSsl::Ec));
+        auto tls = std::make_unique<QSslServer>();
+        tls->setSslConfiguration(config);
+        owned = std::move(tls);
+    } else {
+        owned = std::make_unique<QTcpServer>();
+    }
+    QTcpServer &server = *owned;
     server.setListenBacklogSize(options.backlog);
     if (!server.listen(QHostAddress::LocalHost, options.port)) {
         std::fprintf(stderr, "qaio-bench: listen: %s\n", qPrintable(server.errorString()));
         return 1;
     }
-    QObject::connect(&server, &QTcpServer::newConnection, &server, [&server] {
+    QObject::connect(&server, &QTcpServer::pendingConnectionAvailable, &server, [&server] {
         while (QTcpSocket *socket = server.nextPendingConnection()) {
             socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
             QObject::connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->write(socket->readAll()); });
@@ -368,7 +393,7 @@ int runQt(const EchoServerOptions &options)
         stop = std::make_unique<QSocketNotifier>(g_stopPipe[0], QSocketNotifier::Read);
         QObject::connect(stop.get(), &QSocketNotifier::activated, stop.get(), [] { QCoreApplication::quit(); });
     }
-    announce(options, "Qt (QTcpServer)", server.serverPort());
+    announce(options, options.tlsCert.isEmpty() ? "Qt (QTcpServer)" : "Qt (QSslServer)", server.serverPort());
     QCoreApplication::exec();
     return 0;
 }
@@ -385,6 +410,9 @@ int runEchoServer(const EchoServerOptions &options)
         return runUdpEchoServer(options, g_stopPipe[0]);
     switch (options.impl) {
     case EchoImpl::Ref:
+        if (!options.tlsCert.isEmpty())
+            return runRefTls(options, g_stopPipe[0],
+                             [&options](quint16 port) { announce(options, "reference (epoll + OpenSSL)", port); });
         return runRef(options);
     case EchoImpl::Qt:
         return runQt(options);

@@ -3,6 +3,8 @@
 
 #include <QtCore/QString>
 
+#include <functional>
+
 namespace qaiobench {
 
 /*! The echo servers the benchmarks compare. */
@@ -22,6 +24,7 @@ struct EchoServerOptions
     bool control = false; // answer "stats" lines on standard input (qaio only)
     int backlog = 1024;
     bool udp = false;     // a UDP echo (each datagram back to its sender) instead of TCP
+    QString tlsCert, tlsKey; // TLS with this certificate chain and key (PEM files), TCP only
 };
 
 /*! `qaio-bench echo-server`: serves until SIGINT/SIGTERM (exit code 0), or until killed
@@ -32,5 +35,9 @@ int runEchoServer(const EchoServerOptions &options);
     once signals and pinning are set up. \a stopFd becomes readable on SIGINT/SIGTERM
     (-1 for a child, which is killed). */
 int runUdpEchoServer(const EchoServerOptions &options, int stopFd);
+
+/*! The reference TLS echo (tlsrefserver.cpp): bare epoll and OpenSSL on memory BIOs.
+    Calls \a announce with the port once listening. */
+int runRefTls(const EchoServerOptions &options, int stopFd, const std::function<void(quint16)> &announce);
 
 } // namespace qaiobench

@@ -9,6 +9,7 @@
 #include "micro.h"
 #include "pipe.h"
 #include "spawn.h"
+#include "tlsecho.h"
 #include "udp.h"
 
 #include <QtCore/QCoreApplication>
@@ -28,7 +29,8 @@ void printHelp(std::FILE *out)
                  "Usage: qaio-bench micro [--repeat N] [--quick] [--only NAME[,NAME...]] [--cpu-time] [--asyncio]\n"
                  "       qaio-bench sync  [the options of micro]\n"
                  "       qaio-bench echo [--conns C] [--size S] [--count N] [--repeat R] [--only LIST]\n"
-                 "       qaio-bench echo-server PORT [--unix PATH | --udp] [--impl qaio|ref|qt]\n"
+                 "       qaio-bench echo-server PORT [--unix PATH | --udp | --tls CERT KEY] [--impl qaio|ref|qt]\n"
+                 "       qaio-bench tls-echo | tls-handshake [--conns C] [--size S] [--count N] [--repeat R] [--only LIST]\n"
                  "       qaio-bench idle [--conns C] [--active A] [--size S] [--count N] [--repeat R]\n"
                  "       qaio-bench fdstorm [--fds N] [--rounds R] [--repeat R]\n"
                  "       qaio-bench udp [--count N] [--size S] [--window W] [--repeat R] [--only LIST]\n"
@@ -130,6 +132,19 @@ void printHelp(std::FILE *out)
                  "  --count N (default 1000), --repeat R (default 3), --only raw|qaio|qprocess\n"
                  "  (that one alone, to profile it; the others print inf)\n"
                  "\n"
+                 "tls-echo (Linux) echo's measure over TLS 1.3: the reference (epoll + OpenSSL on\n"
+                 "        memory BIOs), qaio (createServer with ssl) and QSslServer, each a child\n"
+                 "        pinned to CPU 0, an OpenSSL client on CPU 1 (handshakes before the clock):\n"
+                 "        tls_NAME_cpu_ns_per_rt (best of R), tls_cpu_ratio (qaio / ref),\n"
+                 "        qsslsocket_cpu_ratio (qaio / qt), round trips per second.\n"
+                 "  --conns C (default 10), --size S (default 1KiB), --count N (default 10000)\n"
+                 "tls-handshake (Linux) N connections one after the other against each server, a\n"
+                 "        full TLS 1.3 handshake and a one-byte round trip each, then N resuming a\n"
+                 "        session (tickets): server CPU µs per connection, tls_handshake_ratio and\n"
+                 "        tls_resumed_ratio (ref / qaio: >= 1 means qaio is as fast), handshakes/s.\n"
+                 "  --count N (default 10000: use ~1000), --repeat R, --only LIST (ref,qaio,qt)\n"
+                 "        echo-server --tls CERT KEY serves the same TLS echo by hand.\n"
+                 "\n"
                  "pipe    (Linux) S bytes through cat (stdin in, stdout out) with qaio's subprocess\n"
                  "        pipes and flow control, and with a plain poll() + read()/write() loop\n"
                  "        over the same two pipes: pipe_gbps, raw_pipe_gbps (Gbit/s, best of R)\n"
@@ -182,6 +197,12 @@ int mainEchoServer(int argc, char **argv)
             ++i;
         } else if (!std::strcmp(arg, "--udp")) {
             options.udp = true;
+        } else if (!std::strcmp(arg, "--tls")) {
+            if (!value || i + 2 >= argc)
+                return usageError("--tls needs a certificate chain and a key (PEM files)");
+            options.tlsCert = QString::fromLocal8Bit(value);
+            options.tlsKey = QString::fromLocal8Bit(argv[i + 2]);
+            i += 2;
         } else if (!std::strcmp(arg, "--cpu")) { // internal (echo, idle)
             if (!parseCount(value, 0, 4095, n))
                 return usageError("--cpu: expected a CPU number");
@@ -203,6 +224,8 @@ int mainEchoServer(int argc, char **argv)
         return usageError("--udp and --unix cannot be combined");
     if (options.udp && options.control)
         return usageError("--control works with TCP only");
+    if (!options.tlsCert.isEmpty() && (options.udp || !options.unixPath.isEmpty()))
+        return usageError("--tls works with TCP only");
     if (!havePort && options.unixPath.isEmpty())
         return usageError("echo-server needs a PORT (0: any free port) or --unix PATH");
     if (options.control && options.impl != qaiobench::EchoImpl::Qaio)
@@ -210,9 +233,13 @@ int mainEchoServer(int argc, char **argv)
     return qaiobench::runEchoServer(options);
 }
 
-// echo and idle share their options: --conns, --size, --count, --repeat (--active: idle).
-int mainLoadBench(int argc, char **argv, bool idle)
+enum class LoadBench { Echo, Idle, TlsEcho, TlsHandshake };
+
+// echo, idle and the TLS benchmarks share their options: --conns, --size, --count,
+// --repeat (--active: idle; --only: the others).
+int mainLoadBench(int argc, char **argv, LoadBench bench)
 {
+    const bool idle = bench == LoadBench::Idle;
     qaiobench::EchoOptions echo;
     qaiobench::IdleOptions idleOptions;
     std::size_t &conns = idle ? idleOptions.conns : echo.conns;
@@ -262,7 +289,17 @@ int mainLoadBench(int argc, char **argv, bool idle)
             return usageError(qPrintable(QStringLiteral("unknown argument '%1'").arg(QString::fromLocal8Bit(arg))));
         }
     }
-    return idle ? qaiobench::runIdle(idleOptions) : qaiobench::runEcho(echo);
+    switch (bench) {
+    case LoadBench::Idle:
+        return qaiobench::runIdle(idleOptions);
+    case LoadBench::TlsEcho:
+        return qaiobench::runTlsEcho(echo);
+    case LoadBench::TlsHandshake:
+        return qaiobench::runTlsHandshake(echo);
+    case LoadBench::Echo:
+        break;
+    }
+    return qaiobench::runEcho(echo);
 }
 
 int mainFdStorm(int argc, char **argv)
@@ -393,9 +430,13 @@ int main(int argc, char **argv)
     if (argc >= 2 && !std::strcmp(argv[1], "echo-server"))
         return mainEchoServer(argc, argv);
     if (argc >= 2 && !std::strcmp(argv[1], "echo"))
-        return mainLoadBench(argc, argv, false);
+        return mainLoadBench(argc, argv, LoadBench::Echo);
     if (argc >= 2 && !std::strcmp(argv[1], "idle"))
-        return mainLoadBench(argc, argv, true);
+        return mainLoadBench(argc, argv, LoadBench::Idle);
+    if (argc >= 2 && !std::strcmp(argv[1], "tls-echo"))
+        return mainLoadBench(argc, argv, LoadBench::TlsEcho);
+    if (argc >= 2 && !std::strcmp(argv[1], "tls-handshake"))
+        return mainLoadBench(argc, argv, LoadBench::TlsHandshake);
     if (argc >= 2 && !std::strcmp(argv[1], "fdstorm"))
         return mainFdStorm(argc, argv);
     if (argc >= 2 && !std::strcmp(argv[1], "udp"))
@@ -439,7 +480,8 @@ int main(int argc, char **argv)
         }
     }
     if (!micro)
-        return usageError("no benchmark given (micro, sync, echo, echo-server, idle, fdstorm, udp, spawn or pipe)");
+        return usageError("no benchmark given (micro, sync, echo, echo-server, idle, fdstorm, udp, spawn, pipe, "
+                          "tls-echo or tls-handshake)");
     const QStringList known = qaiobench::microFigureNames(options.suite);
     for (const QString &name : options.only) {
         if (!known.contains(name))
