@@ -99,10 +99,13 @@ Coro<std::shared_ptr<Transport>> EventLoop::startTls(std::shared_ptr<Transport> 
         throw ValueError("startTls(): sslContext is null");
     if (!transport)
         throw ValueError("startTls(): transport is null");
-    auto *plain = dynamic_cast<detail::SocketTransport *>(transport.get());
-    if (!plain)
-        throw ValueError("startTls(): transport: only a socket's stream transport can be upgraded to TLS");
-    if (plain->isClosing())
+    // A socket's transport, or a TLS one (TLS in TLS, through a TLS proxy): asyncio's
+    // _start_tls_compatible transports.
+    auto *socket = dynamic_cast<detail::SocketTransport *>(transport.get());
+    auto *outerTls = socket ? nullptr : dynamic_cast<detail::SslTransport *>(transport.get());
+    if (!socket && !outerTls)
+        throw ValueError("startTls(): transport: only a socket's or a TLS stream transport can be upgraded to TLS");
+    if (transport->isClosing())
         throw RuntimeError("startTls(): transport is closing");
     if (options.serverSide && !options.serverHostname.isEmpty())
         throw ValueError("serverHostname is only meaningful for the client side (serverSide is true)");
@@ -117,10 +120,11 @@ Coro<std::shared_ptr<Transport>> EventLoop::startTls(std::shared_ptr<Transport> 
     // The transport's protocol moves under the TLS transport; the TLS protocol takes its
     // place. Reading waits until the TLS protocol is connected, one iteration later, as
     // asyncio's (a protocol calling startTls() from dataReceived() returns first).
-    plain->pauseReading();
+    transport->pauseReading();
     auto tlsProtocol = std::make_unique<detail::SslProtocol>(*this, nullptr, *sslContext, tls, handshake);
     detail::SslProtocol *protocol = tlsProtocol.get();
-    std::unique_ptr<BaseProtocol> app = plain->exchangeProtocol(std::move(tlsProtocol));
+    std::unique_ptr<BaseProtocol> app = socket ? socket->exchangeProtocol(std::move(tlsProtocol))
+                                               : outerTls->exchangeProtocol(std::move(tlsProtocol));
     protocol->appTransport()->setProtocol(std::move(app));
     std::shared_ptr<detail::SslTransport> tlsTransport = protocol->appTransport();
     Handle connecting = callSoon([transport, protocol] { protocol->connectionMade(*transport); });

@@ -37,6 +37,7 @@ struct SslContext::Settings
     QList<QByteArray> alpn;
     ServerNameCallback pickByName;
     std::unique_ptr<detail::ClientSessionCache> sessions; // clients, unless turned off
+    bool postHandshakeAuth = false;
 };
 
 namespace {
@@ -474,7 +475,24 @@ void SslContext::setVerifyMode(SslVerifyMode mode)
         flags = SSL_VERIFY_PEER;
     else if (mode == SslVerifyMode::Required)
         flags = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    // A server with post-handshake authentication asks later, not in the handshake.
+    if ((flags & SSL_VERIFY_PEER) && settings().postHandshakeAuth && settings().role == SslRole::Server)
+        flags |= SSL_VERIFY_POST_HANDSHAKE;
     SSL_CTX_set_verify(d.get(), flags, nullptr);
+}
+
+bool SslContext::postHandshakeAuth() const
+{
+    return settings().postHandshakeAuth;
+}
+
+void SslContext::setPostHandshakeAuth(bool enabled)
+{
+    settings().postHandshakeAuth = enabled;
+    if (settings().role == SslRole::Client)
+        SSL_CTX_set_post_handshake_auth(d.get(), enabled ? 1 : 0);
+    else
+        setVerifyMode(verifyMode());
 }
 
 bool SslContext::checkHostname() const

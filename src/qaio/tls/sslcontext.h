@@ -172,6 +172,16 @@ public:
     bool sessionResumption() const;
     void setSessionResumption(bool resume);
 
+    /*! TLS 1.3 post-handshake client authentication (Python's post_handshake_auth). A
+        client context with it answers a server's certificate request after the handshake
+        (with the certificate of loadCertChain()). A server context with it and a verify
+        mode other than None asks for no certificate in the handshake; it asks later with
+        OpenSSL's SSL_verify_client_post_handshake() on extraInfo("ssl_object") (Python's
+        verify_client_post_handshake()), the request leaving with its next write, and the
+        client's certificate is then extraInfo("peercert"). Off by default. */
+    bool postHandshakeAuth() const;
+    void setPostHandshakeAuth(bool enabled);
+
     /*! The OpenSSL SSL_CTX, for settings qaio has no call for; valid while a copy of this
         context lives. */
     ssl_ctx_st *nativeHandle() const;

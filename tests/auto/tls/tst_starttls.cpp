@@ -83,10 +83,18 @@ struct ClientLog
     bool plainBefore = false;
 };
 
+// The client's side: "STARTTLS" over a plain connection (or, with `outer`, over TLS
+// already: TLS in TLS), then a line over the upgraded connection.
 QAIO_CORO_NO_SANITIZE_FUNCTION qaio::Coro<void> startTlsClient(quint16 port, std::shared_ptr<qaio::SslContext> context,
-                                                               std::shared_ptr<ClientLog> log)
+                                                               std::shared_ptr<ClientLog> log,
+                                                               std::shared_ptr<qaio::SslContext> outer = nullptr)
 {
-    auto opening = qaio::openConnection(QStringLiteral("127.0.0.1"), port);
+    qaio::ConnectionOptions options;
+    if (outer) {
+        options.ssl = outer;
+        options.serverHostname = QStringLiteral("localhost");
+    }
+    auto opening = qaio::openConnection(QStringLiteral("127.0.0.1"), port, std::move(options));
     auto [reader, writer] = co_await std::move(opening);
     log->plainBefore = !writer->extraInfo(QStringLiteral("version")).isValid();
     writer->write("STARTTLS\r\n");
@@ -163,6 +171,30 @@ private Q_SLOTS:
         QCOMPARE(clientLog->go, QByteArray("GO\r\n"));
         QCOMPARE(clientLog->version, QStringLiteral("TLSv1.3"));
         QCOMPARE(clientLog->reply, QByteArray("HELLO OVER TLS\n"));
+        server->close();
+        loop.runUntilComplete(server->waitClosed());
+    }
+
+    // startTls() on a TLS transport (TLS through a TLS proxy): a TLS server whose
+    // handler upgrades again; the inner TLS runs inside the outer one.
+    void tlsInTls()
+    {
+        qaio::EventLoop &loop = guard->loop();
+        auto serverLog = std::make_shared<ServerLog>();
+        auto outerServer = serverContext(m_pki.serverCert, m_pki.serverKey);
+        auto starting = qaio::startServer(startTlsHandler(serverContext(m_pki.serverCert, m_pki.serverKey), serverLog),
+                                          QStringLiteral("127.0.0.1"), 0, {.ssl = outerServer});
+        auto server = loop.runUntilComplete(std::move(starting));
+        const quint16 port = quint16(server->sockets().front().localAddress().port());
+        auto clientLog = std::make_shared<ClientLog>();
+        loop.runUntilComplete(startTlsClient(port, clientContext(m_pki), clientLog, clientContext(m_pki)));
+        runUntil(loop, [&] { return serverLog->done; });
+        QCOMPARE(serverLog->error, QString());
+        QVERIFY(!clientLog->plainBefore); // TLS from the start
+        QCOMPARE(clientLog->go, QByteArray("GO\r\n"));
+        QCOMPARE(clientLog->version, QStringLiteral("TLSv1.3"));
+        QCOMPARE(clientLog->reply, QByteArray("HELLO OVER TLS\n"));
+        QCOMPARE(serverLog->afterUpgrade, QByteArray("hello over tls\n"));
         server->close();
         loop.runUntilComplete(server->waitClosed());
     }
@@ -256,7 +288,7 @@ private Q_SLOTS:
         QVERIFY(pipeTransport); // a stream transport, one direction
         QCOMPARE(expectThrow<qaio::ValueError>(loop, loop.startTls(pipeTransport, clientContext(m_pki),
                                                                    {.serverHostname = QStringLiteral("localhost")})),
-                 QStringLiteral("startTls(): transport: only a socket's stream transport can be upgraded to TLS"));
+                 QStringLiteral("startTls(): transport: only a socket's or a TLS stream transport can be upgraded to TLS"));
         pipe.transport->close();
         runUntil(loop, [&] { return pipeTrace->lost == 1; });
         ::close(fds[0]);

@@ -22,6 +22,8 @@
 #include <QtNetwork/QSslSocket>
 #include <QtTest/QtTest>
 
+#include <openssl/ssl.h>
+
 #include <sys/socket.h>
 
 using namespace nettest;
@@ -372,6 +374,47 @@ private Q_SLOTS:
         QVERIFY(!connectOnce(client));
         QVERIFY_THROWS_EXCEPTION(qaio::ValueError, context->setSessionResumption(true));
         runUntil(loop, [&] { return traces->size() == 4 && traces->back()->lost == 1; });
+        server->close();
+        loop.runUntilComplete(server->waitClosed());
+    }
+
+    // TLS 1.3 post-handshake authentication: the server asks for the client's certificate
+    // after the handshake (Python's verify_client_post_handshake() on the SSL object).
+    void postHandshakeAuth()
+    {
+        qaio::EventLoop &loop = guard->loop();
+        auto context = serverContext(m_pki);
+        context->loadVerifyLocations(m_pki.caCert);
+        context->setVerifyMode(qaio::SslVerifyMode::Required);
+        context->setPostHandshakeAuth(true);
+        QVERIFY(context->postHandshakeAuth());
+        TraceList traces = makeTraceList();
+        auto server = loop.runUntilComplete(loop.createServer(recordingFactory<TraceProtocol>(traces),
+                                                              {QStringLiteral("127.0.0.1")}, 0, {.ssl = context}));
+        auto client = clientContext(m_pki);
+        client->loadCertChain(m_pki.clientCert, m_pki.clientKey);
+        client->setPostHandshakeAuth(true);
+        auto trace = std::make_shared<Trace>();
+        auto connection = loop.runUntilComplete(loop.createConnection(
+            [trace] {
+                auto protocol = std::make_unique<TraceProtocol>(trace);
+                protocol->onData = [](TraceProtocol &self, QByteArrayView) { self.transport->write("me"); };
+                return protocol;
+            },
+            QStringLiteral("localhost"), portOf(server), {.ssl = client}));
+        runUntil(loop, [&] { return traces->size() == 1 && traces->front()->made == 1; });
+        auto accepted = traces->front()->transportPtr();
+        QVERIFY(!accepted->extraInfo(QStringLiteral("peercert")).isValid()); // not asked in the handshake
+        auto *ssl = static_cast<SSL *>(accepted->extraInfo(QStringLiteral("ssl_object")).value<void *>());
+        QVERIFY(ssl);
+        QCOMPARE(SSL_verify_client_post_handshake(ssl), 1);
+        accepted->write("who are you?"); // the request leaves with it
+        runUntil(loop, [&] { return traces->front()->received == "me"; });
+        const auto peer = accepted->extraInfo(QStringLiteral("peercert")).value<QSslCertificate>();
+        QCOMPARE(peer.subjectInfo(QSslCertificate::CommonName), QStringList{QStringLiteral("qaio test client")});
+        connection.transport->close();
+        runUntil(loop, [&] { return trace->lost == 1 && traces->front()->lost == 1; });
+        QVERIFY(!trace->lostError);
         server->close();
         loop.runUntilComplete(server->waitClosed());
     }

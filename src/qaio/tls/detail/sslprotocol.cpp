@@ -63,7 +63,7 @@ SslProtocol::SslProtocol(LoopCore &loop, std::unique_ptr<BaseProtocol> app, SslC
                 sessions->offer(m_ssl, host);
         }
     }
-    m_app = std::make_shared<SslTransport>(*this, std::move(app));
+    m_app = std::make_shared<SslTransport>(*this, loop, std::move(app));
 }
 
 SslProtocol::~SslProtocol()
@@ -669,7 +669,8 @@ QVariant SslProtocol::info(const QString &name, const QVariant &defaultValue) co
 
 // ---- SslTransport ---------------------------------------------------------------------
 
-SslTransport::SslTransport(SslProtocol &tls, std::unique_ptr<BaseProtocol> app) : m_tls(&tls)
+SslTransport::SslTransport(SslProtocol &tls, LoopCore &loop, std::unique_ptr<BaseProtocol> app)
+    : m_tls(&tls), m_loop(loop)
 {
     if (app) // startTls() sets the protocol right after
         adopt(std::move(app), "protocolFactory");
@@ -695,7 +696,22 @@ void SslTransport::adopt(std::unique_ptr<BaseProtocol> protocol, const char *ope
 
 void SslTransport::setProtocol(std::unique_ptr<BaseProtocol> protocol)
 {
-    adopt(std::move(protocol), "setProtocol(): protocol");
+    std::unique_ptr<BaseProtocol> previous = exchangeProtocol(std::move(protocol));
+    // A protocol may replace itself from one of its callbacks: it goes once that returned.
+    if (previous)
+        m_loop.callSoon([retired = std::shared_ptr<BaseProtocol>(std::move(previous))] {});
+}
+
+std::unique_ptr<BaseProtocol> SslTransport::exchangeProtocol(std::unique_ptr<BaseProtocol> protocol)
+{
+    std::unique_ptr<BaseProtocol> previous = std::move(m_protocol);
+    try {
+        adopt(std::move(protocol), "exchangeProtocol(): protocol");
+    } catch (...) {
+        m_protocol = std::move(previous);
+        throw;
+    }
+    return previous;
 }
 
 void SslTransport::close()

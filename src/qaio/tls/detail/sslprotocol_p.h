@@ -143,7 +143,7 @@ private:
 class SslTransport final : public Transport
 {
 public:
-    SslTransport(SslProtocol &tls, std::unique_ptr<BaseProtocol> app);
+    SslTransport(SslProtocol &tls, LoopCore &loop, std::unique_ptr<BaseProtocol> app);
     ~SslTransport() override;
 
     void close() override;
@@ -151,6 +151,9 @@ public:
     QVariant extraInfo(const QString &name, const QVariant &defaultValue = {}) const override;
     void setProtocol(std::unique_ptr<BaseProtocol> protocol) override;
     BaseProtocol *protocol() const override { return m_protocol.get(); }
+    /*! As setProtocol(), but the previous protocol is handed back, alive (startTls() on
+        this transport: TLS in TLS). */
+    std::unique_ptr<BaseProtocol> exchangeProtocol(std::unique_ptr<BaseProtocol> protocol);
 
     bool isReading() const override;
     void pauseReading() override;
@@ -193,6 +196,7 @@ private:
     void adopt(std::unique_ptr<BaseProtocol> protocol, const char *operation);
 
     SslProtocol *m_tls;
+    LoopCore &m_loop;
     std::shared_ptr<BaseTransport> m_plain;
     std::unique_ptr<BaseProtocol> m_protocol;
     Protocol *m_dataProtocol = nullptr;
