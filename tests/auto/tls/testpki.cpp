@@ -1,6 +1,8 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include "testpki.h"
 
+#include <qaio/tls/sslcontext.h>
+
 #include <QtCore/QDir>
 #include <QtCore/QtGlobal>
 
@@ -141,6 +143,20 @@ Pki makePki(const QString &directory)
     for (Issued *issued : {&ca, &otherCa, &server, &client, &expired, &wrongHost, &selfSigned})
         release(*issued);
     return pki;
+}
+
+std::shared_ptr<qaio::SslContext> serverContext(const Pki &pki)
+{
+    auto context = std::make_shared<qaio::SslContext>(qaio::SslRole::Server);
+    context->loadCertChain(pki.serverCert, pki.serverKey);
+    return context;
+}
+
+std::shared_ptr<qaio::SslContext> clientContext(const Pki &pki)
+{
+    auto context = std::make_shared<qaio::SslContext>(qaio::SslRole::Client);
+    context->loadVerifyLocations(pki.caCert);
+    return context;
 }
 
 } // namespace tlstest

@@ -8,6 +8,12 @@
 
 #include <QtCore/QString>
 
+#include <memory>
+
+namespace qaio {
+class SslContext;
+}
+
 namespace tlstest {
 
 struct Pki
@@ -27,5 +33,10 @@ inline constexpr char kKeyPassword[] = "secret";
 
 /*! Writes a fresh set into \a directory; qFatal() if OpenSSL fails. */
 Pki makePki(const QString &directory);
+
+/*! A server context with \a pki's server certificate (localhost, 127.0.0.1). */
+std::shared_ptr<qaio::SslContext> serverContext(const Pki &pki);
+/*! A client context trusting \a pki's CA (host names checked, as by default). */
+std::shared_ptr<qaio::SslContext> clientContext(const Pki &pki);
 
 } // namespace tlstest

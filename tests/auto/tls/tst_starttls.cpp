@@ -32,12 +32,7 @@ std::shared_ptr<qaio::SslContext> serverContext(const QString &cert, const QStri
     return context;
 }
 
-std::shared_ptr<qaio::SslContext> clientContext(const tlstest::Pki &pki)
-{
-    auto context = std::make_shared<qaio::SslContext>(qaio::SslRole::Client);
-    context->loadVerifyLocations(pki.caCert);
-    return context;
-}
+using tlstest::clientContext;
 
 // What the server's handler saw (QVERIFY cannot run inside a coroutine: docs/toolchains.md).
 struct ServerLog

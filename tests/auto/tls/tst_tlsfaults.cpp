@@ -19,19 +19,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::shared_ptr<qaio::SslContext> serverContext(const tlstest::Pki &pki)
-{
-    auto context = std::make_shared<qaio::SslContext>(qaio::SslRole::Server);
-    context->loadCertChain(pki.serverCert, pki.serverKey);
-    return context;
-}
-
-std::shared_ptr<qaio::SslContext> clientContext(const tlstest::Pki &pki)
-{
-    auto context = std::make_shared<qaio::SslContext>(qaio::SslRole::Client);
-    context->loadVerifyLocations(pki.caCert);
-    return context;
-}
+using tlstest::clientContext;
+using tlstest::serverContext;
 
 quint16 portOf(const std::shared_ptr<qaio::Server> &server)
 {

@@ -100,8 +100,7 @@ private Q_SLOTS:
         QVERIFY2(match.hasMatch(), server.output.constData());
         const quint16 port = quint16(match.captured(1).toUInt());
 
-        auto context = std::make_shared<qaio::SslContext>(qaio::SslRole::Client);
-        context->loadVerifyLocations(m_pki.caCert);
+        auto context = tlstest::clientContext(m_pki);
         auto trace = std::make_shared<Trace>();
         auto connection = loop.runUntilComplete(loop.createConnection(
             [trace] { return std::make_unique<TraceProtocol>(trace); }, QStringLiteral("127.0.0.1"), port,
@@ -137,8 +136,7 @@ private Q_SLOTS:
         QFETCH(QString, option);
         QFETCH(QString, version);
         qaio::EventLoop &loop = guard->loop();
-        auto context = std::make_shared<qaio::SslContext>(qaio::SslRole::Server);
-        context->loadCertChain(m_pki.serverCert, m_pki.serverKey);
+        auto context = tlstest::serverContext(m_pki);
         context->loadVerifyLocations(m_pki.caCert);
         context->setVerifyMode(qaio::SslVerifyMode::Required);
         TraceList traces = makeTraceList();

@@ -31,24 +31,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using tlstest::clientContext;
+using tlstest::serverContext;
+
 QByteArray readAll(const QString &path)
 {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
-
-std::shared_ptr<qaio::SslContext> serverContext(const tlstest::Pki &pki)
-{
-    auto context = std::make_shared<qaio::SslContext>(qaio::SslRole::Server);
-    context->loadCertChain(pki.serverCert, pki.serverKey);
-    return context;
-}
-
-std::shared_ptr<qaio::SslContext> clientContext(const tlstest::Pki &pki)
-{
-    auto context = std::make_shared<qaio::SslContext>(qaio::SslRole::Client);
-    context->loadVerifyLocations(pki.caCert);
-    return context;
 }
 
 quint16 portOf(const std::shared_ptr<qaio::Server> &server)
