@@ -31,6 +31,7 @@
 #include <qaio/highlevel/taskgroup.h>
 #include <qaio/highlevel/timeout.h>
 #include <qaio/highlevel/wait.h>
+#include <qaio/inspect/inspector.h>
 #include <qaio/loop/eventloop.h>
 #include <qaio/loop/policy.h>
 #include <qaio/loop/runner.h>
@@ -52,6 +53,7 @@
 #include <qaio/streams/streams.h>
 #include <qaio/streams/streamwriter.h>
 #include <qaio/streams/subprocess.h>
+#include <qaio/tasks/awaitedge.h>
 #include <qaio/tasks/coro.h>
 #include <qaio/tasks/exceptioncontext.h>
 #include <qaio/tasks/future.h>

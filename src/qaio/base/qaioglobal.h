@@ -36,6 +36,14 @@
 #  define QAIO_CORO_NO_SANITIZE_FUNCTION
 #endif
 
+// The introspection bookkeeping (await sites, step timing, loop figures: see
+// inspect/inspector.h) is on unless the library was configured with
+// QAIO_INTROSPECTION=OFF (CMake) or CONFIG+=qaio_no_introspection (qmake), which define
+// it to 0 for the library and its users alike: it changes the layout of tasks.
+#ifndef QAIO_INTROSPECTION
+#  define QAIO_INTROSPECTION 1
+#endif
+
 namespace qaio {
 QAIO_EXPORT const QLoggingCategory &lcQaio();
 QAIO_EXPORT const QLoggingCategory &lcQaioDebug();

@@ -1,6 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 // The scheduler: ticks, timers, the threadsafe inbox and the Qt driver (asyncio's _run_once()).
 #include <qaio/core/loopcore.h>
+#include <qaio/core/detail/introspectionsink_p.h>
 
 #include <qaio/base/errors.h>
 #include <qaio/core/detail/fdwatcher_p.h>
@@ -282,6 +283,8 @@ void LoopCore::runBatch()
     if (m_closed || exitingRunForever())
         return;
     LoopCore *previous = std::exchange(detail::t_runningLoop, this);
+    if (m_batchDepth == 0)
+        beginDispatch();
     ++m_batchDepth;
     m_stepStampValid = false;
     const bool virtualClock = m_clock && m_clock->isVirtual();
@@ -298,8 +301,30 @@ void LoopCore::runBatch()
             break;
     }
     m_stepStampValid = false;
-    --m_batchDepth;
+    if (--m_batchDepth == 0)
+        endDispatch();
     detail::t_runningLoop = previous;
+}
+
+void LoopCore::beginDispatch() noexcept
+{
+#if QAIO_INTROSPECTION
+    ++m_dispatches;
+    m_recentStampValid = false;
+    if (m_introspection)
+        m_dispatchBegin = time();
+#endif
+}
+
+void LoopCore::endDispatch() noexcept
+{
+#if QAIO_INTROSPECTION
+    m_recentStampValid = false;
+    // An inspector attached during the dispatch sees it from the next one.
+    if (m_introspection && m_dispatchBegin != TimePoint{})
+        m_introspection->dispatched(m_dispatchBegin, time());
+    m_dispatchBegin = TimePoint{};
+#endif
 }
 
 void LoopCore::drainInbox()
@@ -335,11 +360,14 @@ void LoopCore::runOnce()
     requireOpen();
     requireOwnerThread();
     LoopCore *previous = std::exchange(detail::t_runningLoop, this);
+    if (m_batchDepth == 0)
+        beginDispatch();
     ++m_batchDepth;
     m_stepStampValid = false;
     runTick();
     m_stepStampValid = false;
-    --m_batchDepth;
+    if (--m_batchDepth == 0)
+        endDispatch();
     detail::t_runningLoop = previous;
     afterBatch();
 }
@@ -397,9 +425,15 @@ bool LoopCore::moveExpiredTimers()
         }
         if (top->when > now)
             break;
+#if QAIO_INTROSPECTION
+        m_timerLag.add(now - top->when);
+#endif
         m_ready.push(m_timers.pop()); // the heap's reference moves to the ready queue
         moved = true;
     }
+#if QAIO_INTROSPECTION
+    setRecentTime(now);
+#endif
     return moved;
 }
 
@@ -413,7 +447,13 @@ bool LoopCore::hasReachableTimer() const noexcept
 void LoopCore::runHandle(detail::HandleImpl *h) noexcept
 {
     h->running = true;
-    const TimePoint begin = m_debug ? steadyNow() : TimePoint{};
+#if QAIO_INTROSPECTION
+    ++m_callbacksRun;
+    const bool timed = (m_debug || m_introspection) && !h->isTaskStep; // a step times itself
+#else
+    const bool timed = m_debug;
+#endif
+    const TimePoint begin = timed ? time() : TimePoint{};
     if (!h->isTaskStep)
         m_stepStampValid = false;
     try {
@@ -426,11 +466,17 @@ void LoopCore::runHandle(detail::HandleImpl *h) noexcept
         reportLoopError(error);
     }
     h->running = false;
-    if (!h->isTaskStep)
+    if (!h->isTaskStep) {
         m_stepStampValid = false;
-    if (m_debug) {
-        const Duration took = steadyNow() - begin;
-        if (took >= m_slowCallbackDuration) {
+        forgetRecentTime();
+    }
+    if (timed) {
+        const Duration took = time() - begin;
+#if QAIO_INTROSPECTION
+        if (took >= m_slowCallbackDuration && m_introspection)
+            m_introspection->slowCallback(*h, took);
+#endif
+        if (took >= m_slowCallbackDuration && m_debug) {
             h->ref();
             qCWarning(lcQaioDebug).noquote()
                 << QStringLiteral("Executing %1 took %2 seconds")

@@ -26,6 +26,7 @@
 
 #include <qaio/base/clock.h>
 #include <qaio/base/qaioglobal.h>
+#include <qaio/base/detail/log2histogram.h>
 #include <qaio/core/handle.h>
 #include <qaio/core/reactor.h>
 #include <qaio/core/detail/ringqueue.h>
@@ -48,6 +49,7 @@ QT_FORWARD_DECLARE_CLASS(QObject)
 namespace qaio {
 
 class EventLoop;
+class Inspector;
 class LoopCore;
 class BaseTransport;
 class BaseProtocol;
@@ -64,6 +66,7 @@ namespace detail {
 class AsyncGenBase;
 class FdWatcher;
 class FutureStateBase;
+class IntrospectionSink;
 class LoopDriver;
 class LoopResource;
 class Reactor;
@@ -311,6 +314,7 @@ private:
     friend class detail::FutureStateBase;
     friend class detail::TaskStateBase;
     friend class Handle;
+    friend class Inspector; // inspect/: reads the queues, timers and watchers for snapshots
     friend QAIO_EXPORT void detail::requireUsableLoop(const LoopCore &);
     friend QAIO_EXPORT void detail::registerFuture(LoopCore *, detail::FutureStateBase *);
     friend QAIO_EXPORT bool detail::handleInterruptOnce(LoopCore &, std::function<void()>, const void *) noexcept;
@@ -366,19 +370,48 @@ private:
     // the start of the next one when only the loop's own bookkeeping ran between them.
     // Anything else (another callback, Qt's events between batches, an inbox drain, a
     // timer purge) drops the stamp.
+    // Steps are timed on the loop's clock, so that a virtual clock gives exact figures.
     TimePoint takeStepStamp() noexcept
     {
         if (m_stepStampValid) {
             m_stepStampValid = false;
             return m_stepStamp;
         }
-        return steadyNow();
+        return time();
     }
     void setStepStamp(TimePoint end) noexcept
     {
         m_stepStamp = end;
         m_stepStampValid = true;
     }
+#if QAIO_INTROSPECTION
+    // A reading of the loop's clock still current enough to stamp "became ready": the
+    // running step's start or end, the tick's timer check. Dropped after every other
+    // callback and batch, which may have taken any time.
+    TimePoint recentTime() noexcept
+    {
+        if (!m_recentStampValid) {
+            m_recentStamp = time();
+            m_recentStampValid = true;
+        }
+        return m_recentStamp;
+    }
+    void setRecentTime(TimePoint t) noexcept
+    {
+        m_recentStamp = t;
+        m_recentStampValid = true;
+    }
+#endif
+    void forgetRecentTime() noexcept
+    {
+#if QAIO_INTROSPECTION
+        m_recentStampValid = false;
+#endif
+    }
+    /*! An outermost dispatch (a batch of ticks or of descriptor events) begins / ends:
+        counted, and timed while an inspector is attached. */
+    void beginDispatch() noexcept;
+    void endDispatch() noexcept;
 
     detail::RingQueue<detail::HandleImpl *> m_ready;
     detail::TimerHeap m_timers;
@@ -405,6 +438,15 @@ private:
     Duration m_slowCallbackDuration = std::chrono::milliseconds(100);
     void *m_activeQtLoop = nullptr;
     TimePoint m_stepStamp{}; // see takeStepStamp()
+    detail::IntrospectionSink *m_introspection = nullptr; // an attached Inspector
+#if QAIO_INTROSPECTION
+    TimePoint m_recentStamp{}; // see recentTime()
+    TimePoint m_dispatchBegin{};
+    std::uint64_t m_callbacksRun = 0; // task steps included
+    std::uint64_t m_dispatches = 0;   // wake-ups: batches of ticks or descriptor events
+    detail::Log2Histogram m_timerLag; // how late timers were moved to the ready queue
+    bool m_recentStampValid = false;
+#endif
     int m_runLoopLevel = 0;  // Qt loop level of runForever()'s QEventLoop
     bool m_wakePending = false;
     bool m_stopping = false;

@@ -119,6 +119,7 @@ void LoopCore::runIoCallback(const std::function<void()> &callback) noexcept
         error.exception = std::current_exception();
         reportLoopError(error);
     }
+    forgetRecentTime();
 }
 
 } // namespace qaio

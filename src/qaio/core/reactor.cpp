@@ -88,6 +88,8 @@ std::unique_ptr<Reactor> Reactor::create(LoopCore *loop, ReactorBackend requeste
 
 LoopCore *Reactor::beginBatch() noexcept
 {
+    if (m_loop->m_batchDepth == 0)
+        m_loop->beginDispatch();
     ++m_loop->m_batchDepth;
     return std::exchange(runningLoopSlot(), m_loop);
 }
@@ -95,8 +97,10 @@ LoopCore *Reactor::beginBatch() noexcept
 void Reactor::endBatch(LoopCore *previous) noexcept
 {
     runningLoopSlot() = previous;
-    if (--m_loop->m_batchDepth == 0)
+    if (--m_loop->m_batchDepth == 0) {
+        m_loop->endDispatch();
         m_loop->afterBatch();
+    }
 }
 
 } // namespace detail

@@ -37,7 +37,7 @@ Coro<void> waitOnCondition(std::shared_ptr<ConditionState> s)
     s->lock->release();
     std::exception_ptr failure;
     {
-        WaitingPlace place = s->joinLine("Condition.wait");
+        WaitingPlace place = s->joinLine(AwaitEdge::Kind::Condition, "Condition.wait");
         failure = co_await place.waitForTurn();
     }
     // The lock must be held again on every path, even if the task is cancelled meanwhile.

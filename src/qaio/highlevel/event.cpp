@@ -26,7 +26,7 @@ Coro<void> waitForEvent(std::shared_ptr<EventState> s)
 {
     if (s->value)
         co_return;
-    WaitingPlace place = s->joinLine("Event.wait");
+    WaitingPlace place = s->joinLine(AwaitEdge::Kind::Event, "Event.wait");
     co_await place.future();
 }
 } // namespace

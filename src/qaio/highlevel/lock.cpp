@@ -37,7 +37,7 @@ Coro<void> acquireLock(std::shared_ptr<LockState> s)
     }
     std::exception_ptr cancelled;
     {
-        WaitingPlace place = s->joinLine("Lock.acquire");
+        WaitingPlace place = s->joinLine(AwaitEdge::Kind::Lock, "Lock.acquire");
         cancelled = co_await place.waitForTurn();
     }
     if (cancelled) {

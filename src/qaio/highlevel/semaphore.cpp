@@ -60,7 +60,7 @@ Coro<void> acquireSlot(std::shared_ptr<SemaphoreState> s)
     }
     std::exception_ptr failure;
     {
-        WaitingPlace place = s->joinLine("Semaphore.acquire");
+        WaitingPlace place = s->joinLine(AwaitEdge::Kind::Semaphore, "Semaphore.acquire");
         failure = co_await place.waitForTurn();
         // Woken (a slot reserved for us) but cancelled before running: give it back.
         if (failure && place.woken())

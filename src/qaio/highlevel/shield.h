@@ -42,7 +42,7 @@ Future<T> shieldFuture(Future<T> inner)
     if (inner.done())
         return inner;
     Future<T> outer = detail::loopOf(inner).template createFuture<T>();
-    outer.state()->label = "shield";
+    outer.state()->tagAwait(AwaitEdge::Kind::Other, "shield");
     const DoneCallbackId innerId = inner.addDoneCallback([outer](Future<T> in) mutable {
         FutureStateBase *s = in.state();
         if (outer.done()) {

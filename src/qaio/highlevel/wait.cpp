@@ -31,7 +31,7 @@ Coro<void> waitErased(std::vector<FutureStateBase *> futures, std::optional<Dura
     LoopCore &loop = detail::requireRunningLoop();
     auto shared = std::make_shared<WaitShared>();
     shared->waiter = loop.createFuture<void>();
-    shared->waiter.state()->label = "wait";
+    shared->waiter.state()->tagAwait(AwaitEdge::Kind::Other, "wait");
     shared->counter = futures.size();
     shared->returnWhen = returnWhen;
     if (timeout)

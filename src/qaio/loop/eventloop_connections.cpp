@@ -93,7 +93,7 @@ Coro<Connection<BaseProtocol>> makeConnection(EventLoop &loop, Socket sock, Prot
     std::unique_ptr<BaseProtocol> protocol = factory();
     BaseProtocol *made = protocol.get();
     Future<void> waiter = loop.createFuture<void>();
-    waiter.state()->label = "connectionMade";
+    waiter.state()->tagAwait(AwaitEdge::Kind::Connection, "connectionMade");
     std::shared_ptr<SocketTransport> transport =
         SocketTransport::create(loop, std::move(sock), std::move(protocol), {}, peer, waiter);
     try {

@@ -225,7 +225,7 @@ Coro<DatagramEndpoint<BaseProtocol>> EventLoop::createDatagramEndpointImpl(Proto
     std::unique_ptr<BaseProtocol> protocol = factory();
     BaseProtocol *made = protocol.get();
     Future<void> waiter = createFuture<void>();
-    waiter.state()->label = "connectionMade";
+    waiter.state()->tagAwait(AwaitEdge::Kind::Connection, "connectionMade");
     std::shared_ptr<detail::DatagramSocketTransport> transport =
         detail::DatagramSocketTransport::create(*this, std::move(sock), std::move(protocol), remote, connected, waiter);
     try {

@@ -17,7 +17,7 @@ Coro<EventLoop::ErasedConnection> EventLoop::connectPipeImpl(ProtocolFactory fac
     std::unique_ptr<BaseProtocol> protocol = factory();
     BaseProtocol *made = protocol.get();
     Future<void> waiter = createFuture<void>();
-    waiter.state()->label = "connectionMade";
+    waiter.state()->tagAwait(AwaitEdge::Kind::Connection, "connectionMade");
     std::shared_ptr<detail::PipeTransport> transport = detail::PipeTransport::create(
         *this, fd, write ? detail::PipeTransport::End::Write : detail::PipeTransport::End::Read, std::move(protocol),
         waiter);

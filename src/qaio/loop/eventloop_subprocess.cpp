@@ -62,7 +62,7 @@ Coro<SubprocessConnection<BaseProtocol>> EventLoop::subprocessImpl(ProtocolFacto
     std::unique_ptr<BaseProtocol> protocol = factory();
     BaseProtocol *made = protocol.get();
     Future<void> waiter = createFuture<void>();
-    waiter.state()->label = "connectionMade";
+    waiter.state()->tagAwait(AwaitEdge::Kind::Connection, "connectionMade");
     std::shared_ptr<detail::ChildProcessTransport> transport =
         detail::ChildProcessTransport::spawn(*this, std::move(request), options, std::move(protocol), waiter);
     if (getDebug())

@@ -52,7 +52,7 @@ Coro<Connection<BaseProtocol>> makeTlsConnection(EventLoop &loop, Socket sock, P
                                                 SslContext context, SslOptions options)
 {
     Future<void> handshake = loop.createFuture<void>();
-    handshake.state()->label = "TLS handshake";
+    handshake.state()->tagAwait(AwaitEdge::Kind::Connection, "TLS handshake");
     std::shared_ptr<SslTransport> app;
     BaseProtocol *appProtocol = nullptr;
     ProtocolFactory wrapped = [&loop, &factory, &context, &options, &handshake, &app,
@@ -116,7 +116,7 @@ Coro<std::shared_ptr<Transport>> EventLoop::startTls(std::shared_ptr<Transport> 
                                           "startTls(): you have to pass serverHostname when the context checks host names");
     tls.callConnectionMade = false; // the protocol is connected already
     Future<void> handshake = createFuture<void>();
-    handshake.state()->label = "TLS handshake";
+    handshake.state()->tagAwait(AwaitEdge::Kind::Connection, "TLS handshake");
     // The transport's protocol moves under the TLS transport; the TLS protocol takes its
     // place. Reading waits until the TLS protocol is connected, one iteration later, as
     // asyncio's (a protocol calling startTls() from dataReceived() returns first).

@@ -227,7 +227,7 @@ Coro<void> Server::serveForever()
         throw RuntimeError("server is closed");
     d->startServing();
     d->servingForever = d->loop.createFuture<void>();
-    d->servingForever.state()->label = "serveForever";
+    d->servingForever.state()->tagAwait(AwaitEdge::Kind::Server, "serveForever");
     Future<void> serving = d->servingForever;
     std::exception_ptr cancelled;
     try {
@@ -270,7 +270,7 @@ Coro<void> Server::waitClosed()
         co_return;
     std::erase_if(d->waiters, [](const Future<void> &f) { return f.done(); });
     Future<void> waiter = d->loop.createFuture<void>();
-    waiter.state()->label = "Server::waitClosed";
+    waiter.state()->tagAwait(AwaitEdge::Kind::Server, "Server::waitClosed");
     d->waiters.push_back(waiter);
     co_await waiter;
 }

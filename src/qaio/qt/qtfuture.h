@@ -101,7 +101,7 @@ Future<T> qfuture(QFuture<T> future)
 {
     LoopCore &loop = detail::currentLoopCore();
     Future<T> result = loop.createFuture<T>();
-    result.state()->label = "QFuture";
+    result.state()->tagAwait(AwaitEdge::Kind::QFuture, "QFuture");
     // Parented to the loop's context object: destroyed with the loop at the latest.
     auto *watcher = new QFutureWatcher<T>(loop.qtContext());
     QObject::connect(watcher, &QFutureWatcherBase::canceled, watcher, [result, future]() mutable {

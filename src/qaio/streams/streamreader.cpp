@@ -124,6 +124,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<void> StreamReader::waitForData(const char *
     }
 
     Future<void> waiter = m_loop->createFuture<void>();
+    waiter.state()->tagAwait(AwaitEdge::Kind::StreamRead, functionName);
     m_waiter = waiter;
     try {
         co_await waiter;

@@ -159,13 +159,31 @@ void Process::kill()
     m_transport->kill();
 }
 
+namespace {
+/*! What a task in Process::wait() shows the inspector. */
+class ProcessExitTarget final : public detail::AwaitTarget
+{
+public:
+    explicit ProcessExitTarget(qint64 pid) : m_pid(pid) {}
+    void describeAwait(AwaitEdge &edge) const override
+    {
+        edge.pid = m_pid;
+        edge.detail = QStringLiteral("process %1").arg(m_pid);
+    }
+
+private:
+    qint64 m_pid;
+};
+} // namespace
+
 Coro<int> Process::wait()
 {
     if (const std::optional<int> code = m_transport->returnCode())
         co_return *code;
     detail::ChildProcessTransport &child = detail::childOf(m_transport);
     Future<int> exited = getRunningLoop().createFuture<int>();
-    exited.state()->label = "process exit";
+    const ProcessExitTarget target(pid());
+    exited.state()->tagAwait(AwaitEdge::Kind::Subprocess, "process exit", &target);
     const int id = child.whenExited([exited](int code) mutable {
         if (!exited.done())
             exited.setResult(code);
@@ -177,6 +195,7 @@ Coro<int> Process::wait()
     } catch (...) {
         failure = std::current_exception();
     }
+    exited.state()->awaitTarget = nullptr;
     if (failure) {
         child.forgetWhenExited(id); // cancelled: the child runs on
         std::rethrow_exception(failure);

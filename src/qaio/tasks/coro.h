@@ -34,6 +34,7 @@
 #include <QtCore/qglobal.h>
 
 #include <qaio/base/detail/smallblocks.h>
+#include <qaio/base/qaioglobal.h>
 
 #include <coroutine>
 #include <exception>
@@ -55,6 +56,26 @@ struct CoroPromiseBase
 
     std::coroutine_handle<> continuation;
     std::exception_ptr error;
+#if QAIO_INTROSPECTION
+    // For the inspector: where this frame's last co_await is, and the Coro it awaits now
+    // (nullptr unless suspended in one): from a task's root down this chain is the task's
+    // await stack, its innermost site where the task waits.
+    SourceLocation awaitSite;
+    CoroPromiseBase *awaitedCoro = nullptr;
+
+    /*! Records the site of every co_await (the default argument is evaluated there).
+        A temporary awaitable is passed on moved, by value: g++ 12 copies an awaiter it
+        is given as an xvalue (docs/toolchains.md), so qaio's awaiters are movable. */
+    template <class Awaitable>
+    decltype(auto) await_transform(Awaitable &&awaitable, SourceLocation where = SourceLocation::current())
+    {
+        awaitSite = where;
+        if constexpr (std::is_lvalue_reference_v<Awaitable>)
+            return (awaitable);
+        else
+            return std::remove_cvref_t<Awaitable>(std::move(awaitable));
+    }
+#endif
 
     std::suspend_always initial_suspend() const noexcept { return {}; }
 
@@ -145,15 +166,32 @@ public:
     public:
         explicit Awaiter(Handle h) noexcept : m_handle(h) {}
         bool await_ready() const noexcept { return false; }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept
+        template <class Promise>
+        std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> awaiting) noexcept
         {
             m_handle.promise().continuation = awaiting;
+#if QAIO_INTROSPECTION
+            if constexpr (std::is_base_of_v<detail::CoroPromiseBase, Promise>) {
+                m_parent = &awaiting.promise();
+                m_parent->awaitedCoro = &m_handle.promise();
+            }
+#endif
             return m_handle;
         }
-        T await_resume() { return m_handle.promise().takeResult(); }
+        T await_resume()
+        {
+#if QAIO_INTROSPECTION
+            if (m_parent)
+                m_parent->awaitedCoro = nullptr;
+#endif
+            return m_handle.promise().takeResult();
+        }
 
     private:
         Handle m_handle;
+#if QAIO_INTROSPECTION
+        detail::CoroPromiseBase *m_parent = nullptr;
+#endif
     };
 
     /*! Runs the coroutine inline in the awaiting coroutine; returns its result. */

@@ -3,6 +3,7 @@
 
 #include <qaio/tasks/exceptioncontext.h>
 #include <qaio/tasks/task.h>
+#include <qaio/core/detail/introspectionsink_p.h>
 
 #include <algorithm>
 
@@ -22,6 +23,8 @@ void FutureStateBase::reportUnretrievedException() noexcept
     if (!logTraceback || !loop)
         return;
     logTraceback = false;
+    if (loop->m_introspection)
+        loop->m_introspection->exceptionNeverRetrieved(*this);
     ExceptionContext context;
     context.message = task ? QStringLiteral("Task exception was never retrieved")
                            : QStringLiteral("Future exception was never retrieved");
@@ -227,6 +230,10 @@ void registerFuture(LoopCore *loop, FutureStateBase *state)
         loop->m_futures->prevInLoop = state;
     loop->m_futures = state;
     ++loop->m_liveFutures;
+#if QAIO_INTROSPECTION
+    if (const TaskStateBase *creator = currentTaskSlot())
+        state->createdByTask = creator->id;
+#endif
 }
 
 } // namespace qaio::detail

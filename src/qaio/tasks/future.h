@@ -31,6 +31,7 @@
 #include <qaio/base/errors.h>
 #include <qaio/base/qaioglobal.h>
 #include <qaio/core/loopcore.h>
+#include <qaio/tasks/awaitedge.h>
 
 #include <atomic>
 #include <coroutine>

@@ -7,15 +7,18 @@
 namespace qaio::detail {
 
 SleepAwaiter::SleepAwaiter(SleepAwaiter &&other) noexcept
-    : m_delay(other.m_delay), m_future(std::exchange(other.m_future, nullptr)), m_timer(std::move(other.m_timer))
+    : m_delay(other.m_delay), m_deadline(other.m_deadline), m_future(std::exchange(other.m_future, nullptr)),
+      m_timer(std::move(other.m_timer))
 {
 }
 
 SleepAwaiter::~SleepAwaiter()
 {
     m_timer.cancel();
-    if (m_future)
+    if (m_future) {
+        m_future->awaitTarget = nullptr;
         m_future->deref();
+    }
 }
 
 void SleepAwaiter::await_suspend(std::coroutine_handle<> h)
@@ -29,14 +32,21 @@ void SleepAwaiter::await_suspend(std::coroutine_handle<> h)
     }
     LoopCore &loop = *task->future->loop;
     Future<void> future = loop.createFuture<void>();
-    future.state()->label = "sleep";
-    m_timer = loop.callLater(m_delay, [future]() mutable {
+    future.state()->tagAwait(AwaitEdge::Kind::Sleep, "sleep", this);
+    TimerHandle timer = loop.callLater(m_delay, [future]() mutable {
         if (!future.done())
             future.setResult();
     });
+    m_deadline = timer.when();
+    m_timer = std::move(timer);
     m_future = future.state();
     m_future->ref();
     suspendCurrentTaskOn(m_future, h);
+}
+
+void SleepAwaiter::describeAwait(AwaitEdge &edge) const
+{
+    edge.deadline = m_deadline;
 }
 
 void SleepAwaiter::await_resume()

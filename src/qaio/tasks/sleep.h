@@ -23,6 +23,7 @@
 #include <qaio/tasks/future.h>
 #include <qaio/core/handle.h>
 #include <qaio/base/qaioglobal.h>
+#include <qaio/tasks/awaitedge.h>
 
 #include <chrono>
 #include <coroutine>
@@ -31,7 +32,7 @@ namespace qaio {
 
 namespace detail {
 
-class QAIO_EXPORT SleepAwaiter
+class QAIO_EXPORT SleepAwaiter final : public AwaitTarget
 {
 public:
     explicit SleepAwaiter(Duration delay) noexcept : m_delay(delay) {}
@@ -42,9 +43,11 @@ public:
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h);
     void await_resume();
+    void describeAwait(AwaitEdge &edge) const override;
 
 private:
     Duration m_delay;
+    TimePoint m_deadline{};
     FutureStateBase *m_future = nullptr;
     Handle m_timer;
 };

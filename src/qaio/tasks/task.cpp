@@ -1,6 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/tasks/task.h>
 
+#include <qaio/core/detail/introspectionsink_p.h>
 
 #include <atomic>
 
@@ -52,13 +53,13 @@ void throwIfCancelRequested()
     }
 }
 
-void suspendCurrentTaskOn(FutureStateBase *state, std::coroutine_handle<> resumePoint)
+void suspendCurrentTaskOn(FutureStateBase *state, std::coroutine_handle<> resumePoint, int ownRefs)
 {
     TaskStateBase *task = t_currentTask;
     if (!task)
         throw RuntimeError("co_await on a qaio future outside a qaio task: run the coroutine with "
                            "EventLoop::createTask() or EventLoop::runUntilComplete()");
-    task->suspendOn(state, resumePoint);
+    task->suspendOn(state, resumePoint, ownRefs);
 }
 
 TaskStateBase::TaskStateBase(FutureStateBase *future, std::coroutine_handle<> root, QString name)
@@ -135,6 +136,10 @@ void TaskStateBase::startEagerly()
 
 void TaskStateBase::scheduleStep()
 {
+#if QAIO_INTROSPECTION
+    readySince = future->loop->recentTime();
+    readyMarked = true;
+#endif
     // A pending task is kept alive by the loop's registry, so the raw pointer is safe:
     // only step() itself can finish the task.
     future->loop->callSoonDetached([this] { step(); }, future->where, true);
@@ -151,6 +156,15 @@ void TaskStateBase::step()
     }
     LoopCore *loop = future->loop;
     const TimePoint begin = loop->takeStepStamp();
+#if QAIO_INTROSPECTION
+    if (!readyMarked)
+        readySince = begin; // woken by a done callback that runs the step itself
+    readyMarked = false;
+    if (waitingOn)
+        waitTime += readySince - waitingSince;
+    readyTime += begin - readySince;
+    loop->setRecentTime(begin);
+#endif
     if (waitingOn) {
         waitingOn->deref();
         waitingOn = nullptr;
@@ -177,19 +191,52 @@ void TaskStateBase::step()
     t_currentTask = previous;
     running = false;
     if (!root.done()) {
-        const TimePoint end = steadyNow();
+        const TimePoint end = loop->time();
         runTime += end - begin;
         loop->setStepStamp(end);
+        noteStepEnd(begin, end);
         return;
     }
     completeRoot();
-    const TimePoint end = steadyNow();
+    const TimePoint end = loop->time();
     runTime += end - begin;
     // Dropping the last reference may call the exception handler: that is no bookkeeping.
     const bool deletesTask = future->soleOwner();
+    noteStepEnd(begin, end);
+    if (loop->m_introspection)
+        loop->m_introspection->taskFinished(*this, deletesTask && !future->callbacks.size() && !wasAwaited());
     unregisterFromLoop(); // may delete this
     if (!deletesTask)
         loop->setStepStamp(end);
+}
+
+void TaskStateBase::noteStepEnd(TimePoint begin, TimePoint end) noexcept
+{
+#if QAIO_INTROSPECTION
+    LoopCore *loop = future->loop;
+    const Duration took = end - begin;
+    stepDurations.add(took);
+    loop->setRecentTime(end);
+    if (waitingOn) {
+        waitingSince = end;
+    } else if (readyMarked) {
+        readySince = end; // rescheduled itself: ready from the end of this step
+    }
+    if (took >= loop->m_slowCallbackDuration && loop->m_introspection)
+        loop->m_introspection->slowStep(*this, took);
+#else
+    (void)begin;
+    (void)end;
+#endif
+}
+
+bool TaskStateBase::wasAwaited() const noexcept
+{
+#if QAIO_INTROSPECTION
+    return awaitedByTask;
+#else
+    return true;
+#endif
 }
 
 void TaskStateBase::completeRoot()
@@ -218,12 +265,42 @@ bool TaskStateBase::cancel(const QString &message)
     future->logTraceback = false;
     if (future->isDone())
         return false;
+    if (cancelPropagating)
+        return false; // an await cycle led the request back here: see below
     ++cancelRequests;
-    if (waitingOn && waitingOn->cancel(message))
-        return true;
+    cancelMessage = message; // the latest request's, as the inspector shows it
+    if (waitingOn) {
+        cancelPropagating = true;
+        const bool passedOn = waitingOn->cancel(message);
+        cancelPropagating = false;
+        if (passedOn)
+            return true;
+        if (waitingOn->task && waitingOn->task->cancelPropagating) {
+            // This task awaits one that (through others) awaits it: a deadlock, which
+            // asyncio would recurse on until RecursionError. Nothing in the cycle can
+            // finish, so this task stops waiting and takes the cancellation itself.
+            mustCancel = true;
+            cancelMessage = message;
+            stopWaiting();
+            scheduleStep();
+            return true;
+        }
+    }
     mustCancel = true;
     cancelMessage = message;
     return true;
+}
+
+void TaskStateBase::stopWaiting() noexcept
+{
+    if (!waitingOn)
+        return;
+    if (waitingOn->waitingTask == this)
+        waitingOn->waitingTask = nullptr;
+    else
+        waitingOn->removeDoneCallbacksByKey(this);
+    waitingOn->deref();
+    waitingOn = nullptr;
 }
 
 int TaskStateBase::uncancel()
@@ -236,7 +313,7 @@ int TaskStateBase::uncancel()
     return cancelRequests;
 }
 
-void TaskStateBase::suspendOn(FutureStateBase *awaited, std::coroutine_handle<> point)
+void TaskStateBase::suspendOn(FutureStateBase *awaited, std::coroutine_handle<> point, int ownRefs)
 {
     if (awaited == future)
         throw RuntimeError(QStringLiteral("Task cannot await on itself: %1").arg(future->describe()));
@@ -249,29 +326,34 @@ void TaskStateBase::suspendOn(FutureStateBase *awaited, std::coroutine_handle<> 
         awaited->waitingTaskPosition = awaited->callbacks.size();
     } else {
         // Another task waits on it too: a done callback of its own.
-        awaited->addDoneCallback([this](FutureStateBase &) { step(); });
+        awaited->addDoneCallback([this](FutureStateBase &) { step(); }, this);
     }
     resumePoint = point;
     waitingOn = awaited;
     awaited->ref();
+#if QAIO_INTROSPECTION
+    ownRefsOnAwaited = static_cast<std::uint8_t>(ownRefs > 0 ? ownRefs + 1 : 0); // + waitingOn's
+    if (awaited->task)
+        awaited->task->awaitedByTask = true;
+#else
+    (void)ownRefs;
+#endif
     if (mustCancel && awaited->cancel(cancelMessage))
         mustCancel = false;
 }
 
 void TaskStateBase::suspendYield(std::coroutine_handle<> point)
 {
+#if QAIO_INTROSPECTION
+    ++yields;
+#endif
     resumePoint = point;
     scheduleStep();
 }
 
 void TaskStateBase::destroyPending() noexcept
 {
-    if (waitingOn) {
-        if (waitingOn->waitingTask == this)
-            waitingOn->waitingTask = nullptr;
-        waitingOn->deref();
-        waitingOn = nullptr;
-    }
+    stopWaiting();
     if (root) {
         root.destroy();
         root = {};

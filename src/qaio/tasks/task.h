@@ -23,6 +23,7 @@
 */
 
 #include <qaio/base/clock.h>
+#include <qaio/base/detail/log2histogram.h>
 #include <qaio/tasks/coro.h>
 #include <qaio/tasks/future.h>
 #include <qaio/base/qaioglobal.h>
@@ -71,7 +72,8 @@ public:
     void step();
     bool cancel(const QString &message);
     int uncancel();
-    void suspendOn(FutureStateBase *awaited, std::coroutine_handle<> resumePoint);
+    /*! \a ownRefs: see ownRefsOnAwaited. */
+    void suspendOn(FutureStateBase *awaited, std::coroutine_handle<> resumePoint, int ownRefs = 0);
     void suspendYield(std::coroutine_handle<> resumePoint);
     /*! The loop is being destroyed with this task pending: drop the coroutine frame. */
     void destroyPending() noexcept;
@@ -88,12 +90,28 @@ public:
     std::uint64_t parentId = 0;
     std::uint64_t steps = 0;
     Duration runTime{};
+#if QAIO_INTROSPECTION
+    // The inspector's figures (inspect/inspector.h), kept from stamps the step takes anyway.
+    CoroPromiseBase *rootPromise = nullptr; // the start of the await stack
+    TimePoint readySince{};   // when it last became ready to run
+    TimePoint waitingSince{}; // when its last step ended suspended on a future
+    Duration waitTime{};      // suspended on a future (asyncio's idle)
+    Duration readyTime{};     // ready, waiting for the loop to run it
+    Log2Histogram stepDurations;
+    std::uint32_t yields = 0; // steps that ended in a bare reschedule (sleep(0))
+    // References to waitingOn held by this task's own await (its awaiter, waitingOn itself,
+    // a handle in the awaiting frame); 0 when unknown. The inspector's lost-waker test.
+    std::uint8_t ownRefsOnAwaited = 0;
+    bool readyMarked = false; // readySince was set for the coming step
+    bool awaitedByTask = false; // another task awaited it: it was not fire-and-forget
+#endif
     int cancelRequests = 0;
     bool mustCancel = false;
     bool throwCancelOnResume = false;
     bool running = false;
     bool started = false;
     bool registered = false;
+    bool cancelPropagating = false; // cancel() is passing the request to waitingOn
 
     TaskStateBase *prevTask = nullptr;
     TaskStateBase *nextTask = nullptr;
@@ -102,8 +120,15 @@ protected:
     /*! Moves the root coroutine's result into the future's value slot, or rethrows. */
     virtual void storeRootResult() = 0;
 
+    /*! Whether another task awaited this one (always true without introspection). */
+    bool wasAwaited() const noexcept;
+
 private:
+    /*! The inspector's bookkeeping at the end of a step that ran from \a begin to \a end. */
+    void noteStepEnd(TimePoint begin, TimePoint end) noexcept;
     void registerWithLoop();
+    /*! Leaves the future it waits on without being woken by it. */
+    void stopWaiting() noexcept;
     /*! Leaves the loop's list and drops its reference: may delete this. */
     void unregisterFromLoop() noexcept;
     /*! Moves the finished coroutine's outcome into the future and destroys the frame. */
@@ -118,6 +143,9 @@ public:
         : FutureState<T>(loop, where), TaskStateBase(this, root, std::move(name))
     {
         this->task = this;
+#if QAIO_INTROSPECTION
+        rootPromise = &root.promise();
+#endif
     }
 
 protected:

@@ -102,7 +102,7 @@ public:
     TupleGatherState(LoopCore *loop, const SourceLocation &where)
         : FutureState<Result>(loop, where), GatherCore(this, ReturnExceptions)
     {
-        this->label = "gather";
+        this->tagAwait(AwaitEdge::Kind::Gather, "gather");
     }
     bool cancel(const QString &message) override { return cancelChildren(message); }
 
@@ -130,7 +130,7 @@ public:
     VectorGatherState(LoopCore *loop, const SourceLocation &where)
         : FutureState<Result>(loop, where), GatherCore(this, ReturnExceptions)
     {
-        this->label = "gather";
+        this->tagAwait(AwaitEdge::Kind::Gather, "gather");
     }
     bool cancel(const QString &message) override { return cancelChildren(message); }
 

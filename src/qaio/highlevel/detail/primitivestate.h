@@ -91,21 +91,15 @@ QAIO_EXPORT bool hasLiveWaiter(const WaiterLine &line);
     every path. woken() tells, after the wait failed, whether a wake-up had been given to
     this waiter first: a primitive then passes it on, so a cancellation never loses one.
 */
-class WaitingPlace
+class PrimitiveState;
+
+class WaitingPlace final : public AwaitTarget
 {
 public:
-    template <class Describe>
-    WaitingPlace(WaiterLine &line, LoopBinding &binding, const char *label, Describe &&describe)
-        : m_future(binding.loop(describe).template createFuture<void>()), m_line(line)
-    {
-        m_future.state()->label = label;
-        m_prev = line.m_last;
-        (m_prev ? m_prev->m_next : line.m_first) = this;
-        line.m_last = this;
-        ++line.m_size;
-    }
+    WaitingPlace(WaiterLine &line, PrimitiveState &owner, AwaitEdge::Kind kind, const char *label);
     ~WaitingPlace()
     {
+        m_future.state()->awaitTarget = nullptr;
         (m_prev ? m_prev->m_next : m_line.m_first) = m_next;
         (m_next ? m_next->m_prev : m_line.m_last) = m_prev;
         --m_line.m_size;
@@ -142,11 +136,15 @@ public:
     /*! Whether the waiter was woken (its future completed, not cancelled). */
     bool woken() const noexcept { return m_future.done() && !m_future.cancelled(); }
 
+    /*! The inspector sees the primitive: its repr and creation site. */
+    void describeAwait(AwaitEdge &edge) const override;
+
 private:
     friend class WaiterLine;
     friend class WaiterLine::iterator;
     Future<void> m_future;
     WaiterLine &m_line;
+    const PrimitiveState &m_owner;
     WaitingPlace *m_prev = nullptr;
     WaitingPlace *m_next = nullptr;
 };
@@ -177,12 +175,13 @@ public:
     /*! Tasks waiting on the primitive (a queue has two lines). */
     virtual qsizetype waiterCount() const noexcept { return qsizetype(waiters.size()); }
 
-    /*! Joins the line of waiters (see WaitingPlace). */
-    WaitingPlace joinLine(const char *label) { return joinLine(waiters, label); }
+    /*! Joins the line of waiters (see WaitingPlace); \a label names the wait for the
+        inspector ("Lock.acquire"). */
+    WaitingPlace joinLine(AwaitEdge::Kind kind, const char *label) { return joinLine(waiters, kind, label); }
     /*! Joins another line of this primitive (a queue's putters). */
-    WaitingPlace joinLine(WaiterLine &line, const char *label)
+    WaitingPlace joinLine(WaiterLine &line, AwaitEdge::Kind kind, const char *label)
     {
-        return WaitingPlace(line, binding, label, [this] { return describe(); });
+        return WaitingPlace(line, *this, kind, label);
     }
 
     QString name;
@@ -204,6 +203,23 @@ public:
     /*! Gives back what acquire() took; throws as the primitive's release() does. */
     virtual void release() = 0;
 };
+
+inline WaitingPlace::WaitingPlace(WaiterLine &line, PrimitiveState &owner, AwaitEdge::Kind kind, const char *label)
+    : m_future(owner.binding.loop([&owner] { return owner.describe(); }).template createFuture<void>()),
+      m_line(line), m_owner(owner)
+{
+    m_future.state()->tagAwait(kind, label, this);
+    m_prev = line.m_last;
+    (m_prev ? m_prev->m_next : line.m_first) = this;
+    line.m_last = this;
+    ++line.m_size;
+}
+
+inline void WaitingPlace::describeAwait(AwaitEdge &edge) const
+{
+    edge.detail = m_owner.describe();
+    edge.futureCreatedAt = m_owner.where;
+}
 
 /*! asyncio's repr() of a primitive: "<Lock 'name' [locked, waiters:2] created at f.cpp:12>". */
 QAIO_EXPORT QString describePrimitive(const char *kind, const QString &name, const QString &state, qsizetype waiters,

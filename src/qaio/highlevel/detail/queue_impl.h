@@ -129,7 +129,7 @@ Coro<void> putIntoQueue(std::shared_ptr<QueueState<T, Storage>> s, T item)
     while (s->full()) {
         if (s->shutDown)
             break; // putNowait() throws QueueShutDown
-        WaitingPlace place = s->joinLine(s->putters, "Queue.put");
+        WaitingPlace place = s->joinLine(s->putters, AwaitEdge::Kind::Queue, "Queue.put");
         const std::exception_ptr failure = co_await place.waitForTurn();
         QueueCore::passOnAndRethrow(failure, s->putters, place.woken(), !s->full());
     }
@@ -142,7 +142,7 @@ Coro<T> getFromQueue(std::shared_ptr<QueueState<T, Storage>> s)
     while (s->size() == 0) {
         if (s->shutDown)
             break; // getNowait() throws QueueShutDown
-        WaitingPlace place = s->joinLine("Queue.get");
+        WaitingPlace place = s->joinLine(AwaitEdge::Kind::Queue, "Queue.get");
         const std::exception_ptr failure = co_await place.waitForTurn();
         QueueCore::passOnAndRethrow(failure, s->waiters, place.woken(), s->size() > 0);
     }

@@ -72,7 +72,7 @@ Connector::~Connector()
 Future<void> Connector::start()
 {
     m_done = m_loop.createFuture<void>();
-    m_done.state()->label = "connecting";
+    m_done.state()->tagAwait(AwaitEdge::Kind::Connection, "connecting");
     startNext();
     return m_done;
 }

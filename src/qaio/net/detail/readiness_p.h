@@ -13,20 +13,31 @@ namespace qaio::detail {
     (writer) is registered only while suspended and removed when the task resumes or the
     awaiter is destroyed, so a cancelled sock* call leaves nothing registered on the fd.
 */
-class ReadinessAwaiter
+class ReadinessAwaiter final : public AwaitTarget
 {
 public:
     enum class Direction { Read, Write };
 
     ReadinessAwaiter(LoopCore &loop, qintptr fd, Direction direction) : m_loop(loop), m_fd(fd), m_direction(direction) {}
     ReadinessAwaiter(const ReadinessAwaiter &) = delete;
-    ~ReadinessAwaiter() { unregister(); }
+    /*! Only before it is awaited (Coro's await_transform passes temporaries on by value). */
+    ReadinessAwaiter(ReadinessAwaiter &&other) noexcept
+        : m_loop(other.m_loop), m_fd(other.m_fd), m_direction(other.m_direction), m_future(std::move(other.m_future)),
+          m_registered(std::exchange(other.m_registered, false))
+    {
+    }
+    ~ReadinessAwaiter()
+    {
+        if (m_future.isValid())
+            m_future.state()->awaitTarget = nullptr;
+        unregister();
+    }
 
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h)
     {
         m_future = m_loop.createFuture<void>();
-        m_future.state()->label = m_direction == Direction::Read ? "fd readable" : "fd writable";
+        m_future.state()->tagAwait(AwaitEdge::Kind::Fd, m_direction == Direction::Read ? "fd readable" : "fd writable", this);
         auto ready = [future = m_future]() mutable {
             if (!future.done())
                 future.setResult();
@@ -43,6 +54,13 @@ public:
         unregister();
         throwIfCancelRequested();
         m_future.result();
+    }
+
+    void describeAwait(AwaitEdge &edge) const override
+    {
+        edge.fd = m_fd;
+        edge.detail = QStringLiteral("fd %1 %2").arg(m_fd).arg(m_direction == Direction::Read ? QLatin1String("readable")
+                                                                                              : QLatin1String("writable"));
     }
 
 private:

@@ -62,13 +62,34 @@ struct SignalValue<All, std::index_sequence<I...>>
 /*! One pending signal(): owned by the Qt connections' slot objects, so it lives until
     they are disconnected (or the loop's context object dies with the loop). */
 template <class R>
-struct SignalWait
+struct SignalWait final : AwaitTarget
 {
     Future<R> future;
     QMetaObject::Connection emitted;
     QMetaObject::Connection destroyed;
     TimerHandle timeout;
     QByteArray signature;
+    const QObject *sender = nullptr; // valid while pending: its destruction fails the wait
+
+    SignalWait() = default;
+    SignalWait(const SignalWait &) = delete;
+    ~SignalWait()
+    {
+        if (future.isValid())
+            future.state()->awaitTarget = nullptr;
+    }
+
+    void describeAwait(AwaitEdge &edge) const override
+    {
+        if (future.done() || !sender)
+            return;
+        const QString objectName = sender->objectName();
+        edge.detail = QStringLiteral("%1%2 %3")
+                          .arg(QLatin1String(sender->metaObject()->className()),
+                               objectName.isEmpty() ? QString() : QStringLiteral(" '%1'").arg(objectName),
+                               QString::fromLatin1(signature));
+        edge.deadline = timeout.when();
+    }
 
     void disconnect()
     {
@@ -131,8 +152,9 @@ Future<SignalResult<Signal>> connectSignal(Sender *sender, Signal signal, std::o
     LoopCore &loop = detail::currentLoopCore();
     auto wait = std::make_shared<SignalWait<R>>();
     wait->future = loop.createFuture<R>();
-    wait->future.state()->label = "signal";
+    wait->future.state()->tagAwait(AwaitEdge::Kind::Signal, "signal", wait.get());
     wait->signature = method.methodSignature();
+    wait->sender = sender;
     QObject *context = loop.qtContext();
 
     wait->emitted = QObject::connect(sender, signal, context,

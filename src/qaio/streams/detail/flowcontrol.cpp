@@ -68,6 +68,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<void> FlowControl::drainHelper()
     if (!m_paused)
         co_return;
     Future<void> waiter = m_loop.createFuture<void>();
+    waiter.state()->tagAwait(AwaitEdge::Kind::StreamDrain, "drain");
     m_drainWaiters.push_back(waiter);
     try {
         co_await waiter;

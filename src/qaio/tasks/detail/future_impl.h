@@ -60,6 +60,13 @@ public:
         CancelledError if cancelled, the stored exception otherwise. */
     void throwUnlessValue();
     std::exception_ptr retrieveException();
+    /*! Names what this future stands for, for the inspector (tasks/awaitedge.h). */
+    void tagAwait(AwaitEdge::Kind kind, const char *awaitLabel, const AwaitTarget *target = nullptr) noexcept
+    {
+        awaitKind = kind;
+        label = awaitLabel;
+        awaitTarget = target;
+    }
     void requireLoop() const;
     void requirePending(const char *operation) const;
 
@@ -82,7 +89,10 @@ public:
     TaskStateBase *task = nullptr; // non-null when this is a task's state
     FutureStatus status = FutureStatus::Pending;
     bool logTraceback = false; // an exception was set and nobody retrieved it yet
+    AwaitEdge::Kind awaitKind = AwaitEdge::Kind::Future; // what the inspector calls it
     const char *label = nullptr; // e.g. "sleep": shown by the inspector
+    const AwaitTarget *awaitTarget = nullptr; // describes the target to the inspector
+    std::uint64_t createdByTask = 0; // the task whose step made this future (registerFuture())
     std::exception_ptr exception;
     QString cancelMessage;
     SourceLocation where;
@@ -127,16 +137,25 @@ QAIO_EXPORT TaskStateBase *&currentTaskSlot() noexcept;
     cancelled while it was suspended here without the awaited future being cancelled. */
 QAIO_EXPORT void throwIfCancelRequested();
 
-/*! Suspends the current task until \a state is done; throws RuntimeError outside a task. */
-QAIO_EXPORT void suspendCurrentTaskOn(FutureStateBase *state, std::coroutine_handle<> resumePoint);
+/*! Suspends the current task until \a state is done; throws RuntimeError outside a task.
+    \a ownRefs: how many references to \a state the suspending await holds itself (the
+    inspector's lost-waker test), 0 if unknown. */
+QAIO_EXPORT void suspendCurrentTaskOn(FutureStateBase *state, std::coroutine_handle<> resumePoint, int ownRefs = 0);
 
 template <class T>
 class FutureAwaiter
 {
 public:
-    /*! Adopts a reference to \a state, which holds a FutureState<T> unless T is void. */
-    explicit FutureAwaiter(FutureStateBase *state) noexcept : m_state(state) {}
-    FutureAwaiter(FutureAwaiter &&other) noexcept : m_state(std::exchange(other.m_state, nullptr)) {}
+    /*! Adopts a reference to \a state, which holds a FutureState<T> unless T is void.
+        \a handle: the awaited Future handle when it outlives the co_await (an lvalue). */
+    explicit FutureAwaiter(FutureStateBase *state, const void *handle = nullptr) noexcept
+        : m_state(state), m_handle(handle)
+    {
+    }
+    FutureAwaiter(FutureAwaiter &&other) noexcept
+        : m_state(std::exchange(other.m_state, nullptr)), m_handle(other.m_handle)
+    {
+    }
     FutureAwaiter(const FutureAwaiter &) = delete;
     ~FutureAwaiter()
     {
@@ -144,7 +163,7 @@ public:
             m_state->deref();
     }
     bool await_ready() const noexcept { return m_state->isDone(); }
-    void await_suspend(std::coroutine_handle<> h) { suspendCurrentTaskOn(m_state, h); }
+    void await_suspend(std::coroutine_handle<> h) { suspendCurrentTaskOn(m_state, h, ownReferences(h)); }
     T await_resume()
     {
         throwIfCancelRequested();
@@ -161,7 +180,18 @@ public:
 
 private:
     FutureState<T> *typed() const noexcept { return static_cast<FutureState<T> *>(m_state); }
+    /*! This awaiter's reference, plus the awaited handle's when it lies in the suspending
+        frame: between the frame's start and this awaiter, which the frame holds too. */
+    int ownReferences(std::coroutine_handle<> h) const noexcept
+    {
+        const auto frame = reinterpret_cast<std::uintptr_t>(h.address());
+        const auto self = reinterpret_cast<std::uintptr_t>(this);
+        const auto handle = reinterpret_cast<std::uintptr_t>(m_handle);
+        const bool inFrame = m_handle && self > frame && self - frame < (std::uintptr_t(1) << 20) && handle >= frame && handle < self;
+        return inFrame ? 2 : 1;
+    }
     FutureStateBase *m_state;
+    const void *m_handle;
 };
 
 } // namespace detail
@@ -258,7 +288,7 @@ inline EventLoop &FutureBase::getLoop() const
 inline detail::FutureAwaiter<void> FutureBase::operator co_await() const
 {
     d->ref();
-    return detail::FutureAwaiter<void>(d);
+    return detail::FutureAwaiter<void>(d, this);
 }
 
 inline QString FutureBase::describe() const
@@ -315,7 +345,7 @@ template <class T>
 detail::FutureAwaiter<T> Future<T>::operator co_await() const &
 {
     d->ref();
-    return detail::FutureAwaiter<T>(typedState());
+    return detail::FutureAwaiter<T>(typedState(), this);
 }
 
 template <class T>

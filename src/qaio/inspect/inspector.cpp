@@ -1,0 +1,459 @@
+// Copyright (c) qaio authors. Licensed under the MIT license.
+#include <qaio/inspect/inspector.h>
+
+#include <qaio/base/errors.h>
+#include <qaio/core/loopcore.h>
+#include <qaio/core/detail/introspectionsink_p.h>
+#include <qaio/inspect/detail/boundedring_p.h>
+#include <qaio/tasks/future.h>
+
+#include <QtCore/QAbstractEventDispatcher>
+#include <QtCore/QObject>
+#include <QtCore/QStringList>
+#include <QtCore/QThread>
+
+#include <unordered_map>
+
+namespace qaio {
+
+QString AwaitEdge::kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Future: return QStringLiteral("future");
+    case Kind::Task: return QStringLiteral("task");
+    case Kind::Sleep: return QStringLiteral("sleep");
+    case Kind::Fd: return QStringLiteral("fd");
+    case Kind::Signal: return QStringLiteral("signal");
+    case Kind::QFuture: return QStringLiteral("qfuture");
+    case Kind::StreamRead: return QStringLiteral("stream-read");
+    case Kind::StreamDrain: return QStringLiteral("stream-drain");
+    case Kind::Subprocess: return QStringLiteral("subprocess");
+    case Kind::Lock: return QStringLiteral("lock");
+    case Kind::Event: return QStringLiteral("event");
+    case Kind::Condition: return QStringLiteral("condition");
+    case Kind::Semaphore: return QStringLiteral("semaphore");
+    case Kind::Barrier: return QStringLiteral("barrier");
+    case Kind::Queue: return QStringLiteral("queue");
+    case Kind::Gather: return QStringLiteral("gather");
+    case Kind::Connection: return QStringLiteral("connection");
+    case Kind::Server: return QStringLiteral("server");
+    case Kind::Other: return QStringLiteral("other");
+    }
+    return {};
+}
+
+QString InspectorWarning::kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::SlowStep: return QStringLiteral("slow-step");
+    case Kind::SlowCallback: return QStringLiteral("slow-callback");
+    case Kind::AwaitCycle: return QStringLiteral("await-cycle");
+    case Kind::LostWaker: return QStringLiteral("lost-waker");
+    case Kind::ExceptionNeverRetrieved: return QStringLiteral("exception-never-retrieved");
+    case Kind::NeverAwaited: return QStringLiteral("never-awaited");
+    case Kind::BusyYielding: return QStringLiteral("busy-yielding");
+    }
+    return {};
+}
+
+const TaskSnapshot *InspectorSnapshot::task(std::uint64_t id) const
+{
+    for (const TaskSnapshot &t : tasks)
+        if (t.id == id)
+            return &t;
+    for (const TaskSnapshot &t : finished)
+        if (t.id == id)
+            return &t;
+    return nullptr;
+}
+
+namespace {
+
+QString siteText(const SourceLocation &site)
+{
+    if (site.line() == 0)
+        return QStringLiteral("an unknown site");
+    return QStringLiteral("%1:%2").arg(QString::fromUtf8(site.file_name())).arg(site.line());
+}
+
+double seconds(Duration d)
+{
+    return std::chrono::duration<double>(d).count();
+}
+
+} // namespace
+
+class Inspector::Private final : public detail::IntrospectionSink
+{
+public:
+    Private(LoopCore &loop, const InspectorOptions &options)
+        : loop(loop), options(options), finished(options.finishedCapacity), slow(options.slowCapacity),
+          eventWarnings(options.eventWarningCapacity)
+    {
+    }
+
+    // ---- IntrospectionSink: what only the moment can tell --------------------------
+    void taskFinished(const detail::TaskStateBase &task, bool keptByNobody) noexcept override
+    {
+        try {
+            TaskSnapshot done = describeTask(task, loop.time());
+            if (keptByNobody) {
+                InspectorWarning w;
+                w.kind = InspectorWarning::Kind::NeverAwaited;
+                w.taskId = done.id;
+                w.taskName = done.name;
+                w.createdAt = done.createdAt;
+                w.message = QStringLiteral("%1 (created at %2) finished %3 and was never awaited nor kept: "
+                                           "its outcome was dropped")
+                                .arg(done.name, siteText(done.createdAt), TaskInfo::stateName(done.state));
+                eventWarnings.push(std::move(w));
+            }
+            finished.push(std::move(done));
+        } catch (...) {
+            // Out of memory while recording: the inspector loses this one, the loop goes on.
+        }
+    }
+
+    void slowStep(const detail::TaskStateBase &task, Duration took) noexcept override
+    {
+        try {
+            SlowEvent e;
+            e.taskId = task.id;
+            e.what = task.displayName();
+            const std::vector<SourceLocation> stack = awaitStackOf(task);
+            e.site = stack.empty() ? task.future->where : stack.back();
+            e.took = took;
+            e.at = loop.time();
+            slow.push(std::move(e));
+        } catch (...) {
+        }
+    }
+
+    void slowCallback(const detail::HandleImpl &handle, Duration took) noexcept override
+    {
+        try {
+            SlowEvent e;
+            e.what = QStringLiteral("callback scheduled at %1").arg(siteText(handle.where));
+            e.site = handle.where;
+            e.took = took;
+            e.at = loop.time();
+            slow.push(std::move(e));
+        } catch (...) {
+        }
+    }
+
+    void exceptionNeverRetrieved(const detail::FutureStateBase &future) noexcept override
+    {
+        try {
+            InspectorWarning w;
+            w.kind = InspectorWarning::Kind::ExceptionNeverRetrieved;
+            if (future.task) {
+                w.taskId = future.task->id;
+                w.taskName = future.task->displayName();
+            }
+            w.createdAt = future.where;
+            w.message = QStringLiteral("%1 failed and nobody retrieved its exception (created at %2)")
+                            .arg(future.describe(), siteText(future.where));
+            eventWarnings.push(std::move(w));
+        } catch (...) {
+        }
+    }
+
+    void dispatched(TimePoint begin, TimePoint end) noexcept override { timeInQaio += end - begin; }
+
+    // ---- snapshots -----------------------------------------------------------------
+    static std::vector<SourceLocation> awaitStackOf(const detail::TaskStateBase &task)
+    {
+        std::vector<SourceLocation> stack;
+#if QAIO_INTROSPECTION
+        if (!task.started || !task.root)
+            return stack;
+        for (const detail::CoroPromiseBase *p = task.rootPromise; p; p = p->awaitedCoro) {
+            if (p->awaitSite.line() != 0)
+                stack.push_back(p->awaitSite);
+            if (stack.size() > 256)
+                break; // a runaway recursion: the innermost sites are the interesting ones anyway
+        }
+#else
+        (void)task;
+#endif
+        return stack;
+    }
+
+    static AwaitEdge describeEdge(const detail::FutureStateBase &awaited)
+    {
+        AwaitEdge edge;
+        edge.kind = awaited.task ? AwaitEdge::Kind::Task : awaited.awaitKind;
+        edge.label = awaited.label ? QString::fromLatin1(awaited.label) : QString();
+        edge.futureCreatedAt = awaited.where;
+        edge.futureCreatedByTask = awaited.createdByTask;
+        if (awaited.task) {
+            edge.taskId = awaited.task->id;
+            edge.futureCreatedByTask = awaited.task->parentId;
+            edge.detail = awaited.task->displayName();
+        }
+        if (awaited.awaitTarget)
+            awaited.awaitTarget->describeAwait(edge);
+        if (edge.detail.isEmpty() && !awaited.task)
+            edge.detail = awaited.describe();
+        return edge;
+    }
+
+    TaskSnapshot describeTask(const detail::TaskStateBase &task, TimePoint now) const
+    {
+        const TaskInfo info = task.info();
+        TaskSnapshot t;
+        t.id = info.id;
+        t.parentId = info.parentId;
+        t.name = info.name;
+        t.state = info.state;
+        t.createdAt = info.createdAt;
+        t.steps = info.steps;
+        t.busyTime = info.runTime;
+        t.cancelling = info.cancelling;
+        t.cancelMessage = task.future->status == detail::FutureStatus::Cancelled ? task.future->cancelMessage
+                                                                                   : task.cancelMessage;
+        t.awaitStack = awaitStackOf(task);
+        if (info.state == TaskInfo::State::Waiting && task.waitingOn)
+            t.awaits = describeEdge(*task.waitingOn);
+#if QAIO_INTROSPECTION
+        t.idleTime = task.waitTime;
+        t.scheduledTime = task.readyTime;
+        if (info.state == TaskInfo::State::Waiting && now > task.waitingSince)
+            t.idleTime += now - task.waitingSince;
+        else if (info.state == TaskInfo::State::Scheduled && task.readyMarked && now > task.readySince)
+            t.scheduledTime += now - task.readySince;
+        t.stepDurations = task.stepDurations.counts;
+        t.yields = task.yields;
+#else
+        (void)now;
+#endif
+        return t;
+    }
+
+    void addTaskWarnings(const detail::TaskStateBase &task, const TaskSnapshot &t, std::vector<InspectorWarning> &out) const
+    {
+        auto warning = [&](InspectorWarning::Kind kind, QString message) {
+            InspectorWarning w;
+            w.kind = kind;
+            w.taskId = t.id;
+            w.taskName = t.name;
+            w.createdAt = t.createdAt;
+            w.awaitSite = t.awaitSite();
+            w.message = std::move(message);
+            out.push_back(std::move(w));
+        };
+#if QAIO_INTROSPECTION
+        const detail::FutureStateBase *awaited = task.waitingOn;
+        if (awaited && !awaited->isDone() && !awaited->task && awaited->awaitKind == AwaitEdge::Kind::Future
+            && task.ownRefsOnAwaited > 0 && awaited->refs.load(std::memory_order_relaxed) <= task.ownRefsOnAwaited
+            && awaited->waitingTask == &task && awaited->callbacks.empty()) {
+            warning(InspectorWarning::Kind::LostWaker,
+                    QStringLiteral("%1 waits at %2 on a future (created at %3) that nothing else holds: "
+                                   "nothing can complete it, the task will wait forever")
+                        .arg(t.name, siteText(t.awaitSite()), siteText(awaited->where)));
+        }
+        if (t.steps >= options.busyYieldMinSteps && std::uint64_t(t.yields) * 2 > t.steps) {
+            warning(InspectorWarning::Kind::BusyYielding,
+                    QStringLiteral("%1 rescheduled itself in %2 of its %3 steps: it polls instead of awaiting "
+                                   "what it needs, and keeps the loop busy")
+                        .arg(t.name).arg(t.yields).arg(t.steps));
+        }
+#else
+        (void)task;
+        (void)warning;
+#endif
+    }
+
+    static void addCycleWarnings(std::vector<TaskSnapshot> &tasks, std::vector<InspectorWarning> &out)
+    {
+        // Each task awaits at most one thing, so the task-to-task edges form chains; a
+        // chain that comes back to a task of the same walk is a deadlock.
+        std::unordered_map<std::uint64_t, std::size_t> index;
+        for (std::size_t i = 0; i < tasks.size(); ++i)
+            index.emplace(tasks[i].id, i);
+        auto next = [&](std::size_t i) -> std::optional<std::size_t> {
+            const TaskSnapshot &t = tasks[i];
+            if (!t.awaits || t.awaits->kind != AwaitEdge::Kind::Task)
+                return std::nullopt;
+            const auto it = index.find(t.awaits->taskId);
+            if (it == index.end())
+                return std::nullopt;
+            return it->second;
+        };
+        std::vector<int> walk(tasks.size(), -1); // the walk that first reached each task
+        for (std::size_t start = 0; start < tasks.size(); ++start) {
+            if (walk[start] != -1)
+                continue;
+            std::size_t at = start;
+            std::optional<std::size_t> step = start;
+            while (step && walk[*step] == -1) {
+                at = *step;
+                walk[at] = int(start);
+                step = next(at);
+            }
+            if (!step || walk[*step] != int(start))
+                continue; // the chain ends, or joins an earlier walk
+            InspectorWarning w;
+            w.kind = InspectorWarning::Kind::AwaitCycle;
+            std::size_t member = *step;
+            QStringList names;
+            do {
+                w.cycle.push_back(tasks[member].id);
+                names << tasks[member].name;
+                member = *next(member);
+            } while (member != *step);
+            const TaskSnapshot &first = tasks[*step];
+            w.taskId = first.id;
+            w.taskName = first.name;
+            w.createdAt = first.createdAt;
+            w.awaitSite = first.awaitSite();
+            w.message = QStringLiteral("deadlock: %1 await each other in a cycle (%1 → %2); none of them can finish")
+                            .arg(names.join(QStringLiteral(" → ")), names.first());
+            out.push_back(std::move(w));
+        }
+    }
+
+    LoopCore &loop;
+    InspectorOptions options;
+    detail::BoundedRing<TaskSnapshot> finished;
+    detail::BoundedRing<SlowEvent> slow;
+    detail::BoundedRing<InspectorWarning> eventWarnings;
+    std::uint64_t sequence = 0;
+    Duration timeInQaio{};
+    Duration timeAwake{};
+    TimePoint awakeSince{};
+    bool awake = false;
+    std::uint64_t lastCallbacksRun = 0;
+    TimePoint lastSnapshotAt{};
+    QObject dispatcherContext;
+};
+
+Inspector::Inspector(LoopCore &loop, const InspectorOptions &options)
+{
+    if (detail::currentThreadTag() != loop.ownerThreadTag())
+        throw RuntimeError("Inspector(): not the loop's thread (create it where the loop runs)");
+    if (loop.m_introspection)
+        throw RuntimeError("Inspector(): another Inspector is attached to this loop");
+    d = std::make_unique<Private>(loop, options);
+    loop.m_introspection = d.get();
+    // The time the thread is awake in Qt, less the time in qaio: what else keeps it busy.
+    if (QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance(QThread::currentThread())) {
+        Private *p = d.get();
+        QObject::connect(dispatcher, &QAbstractEventDispatcher::awake, &p->dispatcherContext, [p] {
+            if (!p->awake) {
+                p->awake = true;
+                p->awakeSince = p->loop.time();
+            }
+        });
+        QObject::connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, &p->dispatcherContext, [p] {
+            if (p->awake) {
+                p->awake = false;
+                p->timeAwake += p->loop.time() - p->awakeSince;
+            }
+        });
+    }
+}
+
+Inspector::~Inspector()
+{
+    if (d->loop.m_introspection == d.get())
+        d->loop.m_introspection = nullptr;
+}
+
+LoopCore &Inspector::loop() const noexcept
+{
+    return d->loop;
+}
+
+bool Inspector::isBookkeepingCompiled() noexcept
+{
+    return QAIO_INTROSPECTION != 0;
+}
+
+InspectorSnapshot Inspector::snapshot()
+{
+    LoopCore &loop = d->loop;
+    if (detail::currentThreadTag() != loop.ownerThreadTag())
+        throw RuntimeError("Inspector::snapshot(): not the loop's thread");
+    InspectorSnapshot s;
+    s.sequence = ++d->sequence;
+    s.takenAt = loop.time();
+
+    std::size_t count = 0;
+    for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask)
+        ++count;
+    s.tasks.reserve(count);
+    for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask) {
+        s.tasks.push_back(d->describeTask(*t, s.takenAt));
+        d->addTaskWarnings(*t, s.tasks.back(), s.warnings);
+    }
+    std::unordered_map<std::uint64_t, std::size_t> index;
+    for (std::size_t i = 0; i < s.tasks.size(); ++i)
+        index.emplace(s.tasks[i].id, i);
+    for (const TaskSnapshot &t : s.tasks) {
+        if (t.awaits && t.awaits->kind == AwaitEdge::Kind::Task) {
+            const auto it = index.find(t.awaits->taskId);
+            if (it != index.end())
+                s.tasks[it->second].awaitedBy.push_back(t.id);
+        }
+    }
+    Private::addCycleWarnings(s.tasks, s.warnings);
+    s.finished = d->finished.items();
+
+    LoopFigures &f = s.loop;
+    f.readyCallbacks = loop.m_ready.size();
+    f.timersPending = loop.m_timers.size() - loop.m_timers.cancelledCount();
+    f.watchedFds = loop.m_fdWatchers.size();
+    f.liveFutures = loop.m_liveFutures;
+    f.pendingTasks = loop.m_pendingTasks;
+#if QAIO_INTROSPECTION
+    f.callbacksRun = loop.m_callbacksRun;
+    f.wakeUps = loop.m_dispatches;
+    f.timerLag = loop.m_timerLag.counts;
+    if (d->lastSnapshotAt != TimePoint{} && s.takenAt > d->lastSnapshotAt)
+        f.callbacksPerSecond = double(f.callbacksRun - d->lastCallbacksRun) / seconds(s.takenAt - d->lastSnapshotAt);
+    d->lastCallbacksRun = f.callbacksRun;
+#endif
+    d->lastSnapshotAt = s.takenAt;
+    f.timeInQaio = d->timeInQaio;
+    Duration awake = d->timeAwake;
+    if (d->awake && s.takenAt > d->awakeSince)
+        awake += s.takenAt - d->awakeSince;
+    f.timeInQtOutsideQaio = awake > d->timeInQaio ? awake - d->timeInQaio : Duration::zero();
+
+    s.slow = d->slow.items();
+    for (const SlowEvent &e : s.slow) {
+        InspectorWarning w;
+        w.kind = e.taskId ? InspectorWarning::Kind::SlowStep : InspectorWarning::Kind::SlowCallback;
+        w.taskId = e.taskId;
+        w.taskName = e.taskId ? e.what : QString();
+        w.awaitSite = e.site;
+        w.message = e.taskId ? QStringLiteral("a step of %1 ran %2 s without yielding (until %3): the loop and the "
+                                              "window stalled meanwhile")
+                                   .arg(e.what)
+                                   .arg(seconds(e.took), 0, 'f', 3)
+                                   .arg(siteText(e.site))
+                             : QStringLiteral("a %1 ran %2 s: the loop and the window stalled meanwhile")
+                                   .arg(e.what)
+                                   .arg(seconds(e.took), 0, 'f', 3);
+        s.warnings.push_back(std::move(w));
+    }
+    for (InspectorWarning &w : d->eventWarnings.items())
+        s.warnings.push_back(std::move(w));
+    return s;
+}
+
+bool Inspector::cancelTask(std::uint64_t id, const QString &message)
+{
+    LoopCore &loop = d->loop;
+    if (detail::currentThreadTag() != loop.ownerThreadTag())
+        throw RuntimeError("Inspector::cancelTask(): not the loop's thread");
+    for (detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask) {
+        if (t->id == id)
+            return TaskBase::fromState(t->future).cancel(message);
+    }
+    return false;
+}
+
+} // namespace qaio
