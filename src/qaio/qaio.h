@@ -12,6 +12,7 @@
 #include <qaio/core/handle.h>
 #include <qaio/core/protocols.h>
 #include <qaio/core/reactor.h>
+#include <qaio/core/resourceinfo.h>
 #include <qaio/core/transports.h>
 #include <qaio/highlevel/ascompleted.h>
 #include <qaio/highlevel/asyncgenerator.h>
@@ -32,6 +33,8 @@
 #include <qaio/highlevel/timeout.h>
 #include <qaio/highlevel/wait.h>
 #include <qaio/inspect/inspector.h>
+#include <qaio/inspect/remoteinspector.h>
+#include <qaio/inspect/snapshotjson.h>
 #include <qaio/loop/eventloop.h>
 #include <qaio/loop/policy.h>
 #include <qaio/loop/runner.h>

@@ -149,13 +149,19 @@ def smoke_tls(bench):
                          "tls_qaio_cpu_us_per_resumption", "tls_resumed_ratio", "tls_qaio_handshakes_per_s"])
 
 
+def smoke_inspect_load(bench):
+    out = run(bench, "inspect-load", "--tasks", "100", "--seconds", "1", "--repeat", "1")
+    expect_figures(out, ["inspect_load_plain_steps_per_s", "inspect_load_remote_steps_per_s", "inspect_load_ratio",
+                         "inspect_load_frames_per_s", "inspect_snapshot_ms", "inspect_snapshot_json_ms"])
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     what, bench = sys.argv[1], sys.argv[2]
     {"echo": smoke_echo, "echo-server": smoke_echo_server, "idle": smoke_idle,
      "fdstorm": smoke_fdstorm, "udp": smoke_udp, "spawn": smoke_spawn, "pipe": smoke_pipe,
-     "tls": smoke_tls}[what](bench)
+     "tls": smoke_tls, "inspect-load": smoke_inspect_load}[what](bench)
     print(f"{what}: ok")
 
 

@@ -6,6 +6,7 @@
 #include "echoserver.h"
 #include "fdstorm.h"
 #include "idle.h"
+#include "inspectload.h"
 #include "micro.h"
 #include "pipe.h"
 #include "spawn.h"
@@ -145,6 +146,13 @@ void printHelp(std::FILE *out)
                  "  --count N (default 10000: use ~1000), --repeat R, --only LIST (ref,qaio,qt)\n"
                  "        echo-server --tls CERT KEY serves the same TLS echo by hand.\n"
                  "\n"
+                 "inspect-load The loop's throughput (sleep(0) steps per second of one busy task)\n"
+                 "        with T idle tasks alive, without an inspector and while a remote client\n"
+                 "        streams R snapshots a second: inspect_load_*_steps_per_s, their ratio\n"
+                 "        (remote / plain), and one snapshot's cost (inspect_snapshot_ms, _json_ms).\n"
+                 "  --tasks T (default 10000), --seconds S (default 3), --rate R (default 10),\n"
+                 "  --repeat N (default 3)\n"
+                 "\n"
                  "pipe    (Linux) S bytes through cat (stdin in, stdout out) with qaio's subprocess\n"
                  "        pipes and flow control, and with a plain poll() + read()/write() loop\n"
                  "        over the same two pipes: pipe_gbps, raw_pipe_gbps (Gbit/s, best of R)\n"
@@ -170,6 +178,37 @@ bool parseCount(const char *text, std::uint64_t min, std::uint64_t max, std::uin
         return false;
     out = n;
     return true;
+}
+
+int mainInspectLoad(int argc, char **argv)
+{
+    qaiobench::InspectLoadOptions options;
+    for (int i = 2; i < argc; i += 2) { // every option takes a value
+        const char *arg = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : nullptr;
+        std::uint64_t n = 0;
+        if (!std::strcmp(arg, "--tasks")) {
+            if (!parseCount(value, 0, 10000000, n))
+                return usageError("--tasks: expected a number from 0 to 10000000");
+            options.tasks = std::size_t(n);
+        } else if (!std::strcmp(arg, "--seconds")) {
+            if (!parseCount(value, 1, 3600, n))
+                return usageError("--seconds: expected a number from 1 to 3600");
+            options.seconds = double(n);
+        } else if (!std::strcmp(arg, "--rate")) {
+            if (!parseCount(value, 1, 10, n))
+                return usageError("--rate: expected a number from 1 to 10");
+            options.rate = int(n);
+        } else if (!std::strcmp(arg, "--repeat")) {
+            if (!parseCount(value, 1, 100, n))
+                return usageError("--repeat: expected a number from 1 to 100");
+            options.repeat = int(n);
+        } else {
+            return usageError(
+                qPrintable(QStringLiteral("inspect-load: unexpected argument '%1'").arg(QString::fromLocal8Bit(arg))));
+        }
+    }
+    return qaiobench::runInspectLoad(options);
 }
 
 int mainEchoServer(int argc, char **argv)
@@ -445,6 +484,8 @@ int main(int argc, char **argv)
         return mainSpawn(argc, argv);
     if (argc >= 2 && !std::strcmp(argv[1], "pipe"))
         return mainPipe(argc, argv);
+    if (argc >= 2 && !std::strcmp(argv[1], "inspect-load"))
+        return mainInspectLoad(argc, argv);
     qaiobench::MicroOptions options;
     bool micro = false;
     for (int i = 1; i < argc; ++i) {
@@ -481,7 +522,7 @@ int main(int argc, char **argv)
     }
     if (!micro)
         return usageError("no benchmark given (micro, sync, echo, echo-server, idle, fdstorm, udp, spawn, pipe, "
-                          "tls-echo or tls-handshake)");
+                          "tls-echo, tls-handshake or inspect-load)");
     const QStringList known = qaiobench::microFigureNames(options.suite);
     for (const QString &name : options.only) {
         if (!known.contains(name))

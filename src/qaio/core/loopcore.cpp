@@ -14,7 +14,21 @@
 #include <QtCore/QThread>
 #include <QtCore/QTimerEvent>
 
+#include <algorithm>
 #include <limits>
+
+namespace qaio::detail {
+/*! now - when for a deadline already reached; a deadline that saturated at the clock's
+    start (a huge negative delay) is as late as a Duration can say, without overflow. */
+static Duration latenessOf(TimePoint when, TimePoint now) noexcept
+{
+    const std::int64_t n = now.time_since_epoch().count();
+    const std::int64_t w = when.time_since_epoch().count();
+    if (w < 0 && n > std::numeric_limits<std::int64_t>::max() + w)
+        return Duration::max();
+    return Duration(n - w);
+}
+} // namespace qaio::detail
 
 namespace qaio {
 
@@ -322,8 +336,9 @@ void LoopCore::endDispatch() noexcept
     m_recentStampValid = false;
     // An inspector attached during the dispatch sees it from the next one.
     if (m_introspection && m_dispatchBegin != TimePoint{})
-        m_introspection->dispatched(m_dispatchBegin, time());
+        m_introspection->dispatched(m_dispatchBegin, time(), m_maxTimerLag);
     m_dispatchBegin = TimePoint{};
+    m_maxTimerLag = Duration::zero();
 #endif
 }
 
@@ -426,7 +441,9 @@ bool LoopCore::moveExpiredTimers()
         if (top->when > now)
             break;
 #if QAIO_INTROSPECTION
-        m_timerLag.add(now - top->when);
+        const Duration lateness = detail::latenessOf(top->when, now);
+        m_timerLag.add(lateness);
+        m_maxTimerLag = std::max(m_maxTimerLag, lateness);
 #endif
         m_ready.push(m_timers.pop()); // the heap's reference moves to the ready queue
         moved = true;

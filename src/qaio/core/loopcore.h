@@ -439,12 +439,14 @@ private:
     void *m_activeQtLoop = nullptr;
     TimePoint m_stepStamp{}; // see takeStepStamp()
     detail::IntrospectionSink *m_introspection = nullptr; // an attached Inspector
+    bool m_traceSteps = false; // it records a trace (task steps are reported; no-op without QAIO_INTROSPECTION)
 #if QAIO_INTROSPECTION
     TimePoint m_recentStamp{}; // see recentTime()
     TimePoint m_dispatchBegin{};
     std::uint64_t m_callbacksRun = 0; // task steps included
     std::uint64_t m_dispatches = 0;   // wake-ups: batches of ticks or descriptor events
     detail::Log2Histogram m_timerLag; // how late timers were moved to the ready queue
+    Duration m_maxTimerLag{};         // in the current dispatch (for traces)
     bool m_recentStampValid = false;
 #endif
     int m_runLoopLevel = 0;  // Qt loop level of runForever()'s QEventLoop

@@ -3,15 +3,23 @@
 
 #include <qaio/base/errors.h>
 #include <qaio/core/loopcore.h>
+#include <qaio/core/detail/fdwatcher_p.h>
 #include <qaio/core/detail/introspectionsink_p.h>
+#include <qaio/core/detail/loopresource_p.h>
 #include <qaio/inspect/detail/boundedring_p.h>
+#include <qaio/inspect/detail/tracerecorder_p.h>
+#include <qaio/platform/oserror.h>
 #include <qaio/tasks/future.h>
 
 #include <QtCore/QAbstractEventDispatcher>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QSaveFile>
 #include <QtCore/QObject>
 #include <QtCore/QStringList>
 #include <QtCore/QThread>
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace qaio {
@@ -108,9 +116,30 @@ public:
                                 .arg(done.name, siteText(done.createdAt), TaskInfo::stateName(done.state));
                 eventWarnings.push(std::move(w));
             }
+            if (trace && loop.m_traceSteps)
+                trace->taskFinished(done.id, done.name, TaskInfo::stateName(done.state), loop.time());
             finished.push(std::move(done));
+            ++finishedTotal;
         } catch (...) {
             // Out of memory while recording: the inspector loses this one, the loop goes on.
+        }
+    }
+
+    void taskStarted(const detail::TaskStateBase &task) noexcept override
+    {
+        try {
+            if (trace)
+                trace->taskStarted(task.id, task.displayName(), loop.time());
+        } catch (...) {
+        }
+    }
+
+    void stepRan(const detail::TaskStateBase &task, TimePoint begin, TimePoint end, std::uint64_t wokenByTask) noexcept override
+    {
+        try {
+            if (trace)
+                trace->step(task.id, begin, end, wokenByTask);
+        } catch (...) {
         }
     }
 
@@ -137,6 +166,8 @@ public:
             e.site = handle.where;
             e.took = took;
             e.at = loop.time();
+            if (trace && loop.m_traceSteps)
+                trace->slowCallback(e.site, e.at, took);
             slow.push(std::move(e));
         } catch (...) {
         }
@@ -159,7 +190,15 @@ public:
         }
     }
 
-    void dispatched(TimePoint begin, TimePoint end) noexcept override { timeInQaio += end - begin; }
+    void dispatched(TimePoint begin, TimePoint end, Duration maxTimerLag) noexcept override
+    {
+        timeInQaio += end - begin;
+        try {
+            if (trace && loop.m_traceSteps)
+                trace->dispatch(begin, end, maxTimerLag);
+        } catch (...) {
+        }
+    }
 
     // ---- snapshots -----------------------------------------------------------------
     static std::vector<SourceLocation> awaitStackOf(const detail::TaskStateBase &task)
@@ -326,8 +365,56 @@ public:
     bool awake = false;
     std::uint64_t lastCallbacksRun = 0;
     TimePoint lastSnapshotAt{};
+    std::unique_ptr<detail::TraceRecorder> trace;
+    std::uint64_t finishedTotal = 0; // tasks recorded in the finished ring so far
     QObject dispatcherContext;
 };
+
+void Inspector::addResources(LoopCore &loop, InspectorSnapshot &s)
+{
+    detail::LoopResource::forEach(loop, [&s](const detail::LoopResource &r) {
+        ResourceInfo info;
+        info.id = r.resourceId();
+        r.describeResource(info);
+        s.resources.push_back(std::move(info));
+    });
+    std::vector<qintptr> fds;
+    for (const auto &[fd, watcher] : loop.m_fdWatchers)
+        if (!watcher->isIdle() && !loop.m_transportFds.count(fd))
+            fds.push_back(fd);
+    std::sort(fds.begin(), fds.end());
+    for (qintptr fd : fds) {
+        const detail::FdWatcher &watcher = *loop.m_fdWatchers.at(fd);
+        ResourceInfo info;
+        info.kind = QStringLiteral("fd");
+        info.fd = fd;
+        info.description = watcher.hasReader() && watcher.hasWriter() ? QStringLiteral("reader and writer")
+                           : watcher.hasReader()                      ? QStringLiteral("reader")
+                                                                      : QStringLiteral("writer");
+        s.resources.push_back(std::move(info));
+    }
+    std::vector<int> signalNumbers;
+    for (const auto &entry : loop.m_signalHandlers)
+        signalNumbers.push_back(entry.first);
+    std::sort(signalNumbers.begin(), signalNumbers.end());
+    for (int signum : signalNumbers) {
+        ResourceInfo info;
+        info.kind = QStringLiteral("signal");
+        info.description = QStringLiteral("signal %1").arg(signum);
+        s.resources.push_back(std::move(info));
+    }
+    // Which tasks wait on each.
+    for (const TaskSnapshot &t : s.tasks) {
+        if (!t.awaits)
+            continue;
+        for (ResourceInfo &r : s.resources) {
+            const bool named = t.awaits->resourceId != 0 && r.id == t.awaits->resourceId;
+            const bool sameFd = t.awaits->kind == AwaitEdge::Kind::Fd && r.kind == QLatin1String("fd") && r.fd == t.awaits->fd;
+            if (named || sameFd)
+                r.waitingTasks.push_back(t.id);
+        }
+    }
+}
 
 Inspector::Inspector(LoopCore &loop, const InspectorOptions &options)
 {
@@ -357,13 +444,64 @@ Inspector::Inspector(LoopCore &loop, const InspectorOptions &options)
 
 Inspector::~Inspector()
 {
-    if (d->loop.m_introspection == d.get())
+    if (d->loop.m_introspection == d.get()) {
         d->loop.m_introspection = nullptr;
+        d->loop.m_traceSteps = false;
+    }
+}
+
+void Inspector::startTrace(std::size_t capacity)
+{
+    LoopCore &loop = d->loop;
+    if (detail::currentThreadTag() != loop.ownerThreadTag())
+        throw RuntimeError("Inspector::startTrace(): not the loop's thread");
+    if (capacity == 0)
+        throw ValueError("Inspector::startTrace(): capacity must be positive");
+    const TimePoint now = loop.time();
+    d->trace = std::make_unique<detail::TraceRecorder>(capacity, now);
+    // The tasks alive now begin at the start of the trace.
+    for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask)
+        d->trace->taskStarted(t->id, t->displayName(), now);
+    loop.m_traceSteps = true;
+}
+
+void Inspector::stopTrace()
+{
+    d->loop.m_traceSteps = false;
+}
+
+bool Inspector::isTracing() const noexcept
+{
+    return d->loop.m_traceSteps && d->loop.m_introspection == d.get();
+}
+
+QJsonObject Inspector::traceJson() const
+{
+    if (!d->trace)
+        return detail::TraceRecorder(1, d->loop.time()).toJson(QCoreApplication::applicationPid());
+    return d->trace->toJson(QCoreApplication::applicationPid());
+}
+
+void Inspector::writeTrace(const QString &path) const
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(traceJson()).toJson(QJsonDocument::Compact)) < 0
+        || !file.commit())
+        throw OSError(QStringLiteral("Inspector::writeTrace(): cannot write %1: %2").arg(path, file.errorString()));
 }
 
 LoopCore &Inspector::loop() const noexcept
 {
     return d->loop;
+}
+
+std::uint64_t Inspector::callbacksRun() const noexcept
+{
+#if QAIO_INTROSPECTION
+    return d->loop.m_callbacksRun;
+#else
+    return 0;
+#endif
 }
 
 bool Inspector::isBookkeepingCompiled() noexcept
@@ -400,27 +538,9 @@ InspectorSnapshot Inspector::snapshot()
     }
     Private::addCycleWarnings(s.tasks, s.warnings);
     s.finished = d->finished.items();
+    addResources(loop, s);
 
-    LoopFigures &f = s.loop;
-    f.readyCallbacks = loop.m_ready.size();
-    f.timersPending = loop.m_timers.size() - loop.m_timers.cancelledCount();
-    f.watchedFds = loop.m_fdWatchers.size();
-    f.liveFutures = loop.m_liveFutures;
-    f.pendingTasks = loop.m_pendingTasks;
-#if QAIO_INTROSPECTION
-    f.callbacksRun = loop.m_callbacksRun;
-    f.wakeUps = loop.m_dispatches;
-    f.timerLag = loop.m_timerLag.counts;
-    if (d->lastSnapshotAt != TimePoint{} && s.takenAt > d->lastSnapshotAt)
-        f.callbacksPerSecond = double(f.callbacksRun - d->lastCallbacksRun) / seconds(s.takenAt - d->lastSnapshotAt);
-    d->lastCallbacksRun = f.callbacksRun;
-#endif
-    d->lastSnapshotAt = s.takenAt;
-    f.timeInQaio = d->timeInQaio;
-    Duration awake = d->timeAwake;
-    if (d->awake && s.takenAt > d->awakeSince)
-        awake += s.takenAt - d->awakeSince;
-    f.timeInQtOutsideQaio = awake > d->timeInQaio ? awake - d->timeInQaio : Duration::zero();
+    addLoopFigures(s);
 
     s.slow = d->slow.items();
     for (const SlowEvent &e : s.slow) {
@@ -441,6 +561,93 @@ InspectorSnapshot Inspector::snapshot()
     }
     for (InspectorWarning &w : d->eventWarnings.items())
         s.warnings.push_back(std::move(w));
+    return s;
+}
+
+void Inspector::addLoopFigures(InspectorSnapshot &s)
+{
+    LoopCore &loop = d->loop;
+    LoopFigures &f = s.loop;
+    f.readyCallbacks = loop.m_ready.size();
+    f.timersPending = loop.m_timers.size() - loop.m_timers.cancelledCount();
+    f.watchedFds = loop.m_fdWatchers.size();
+    f.liveFutures = loop.m_liveFutures;
+    f.pendingTasks = loop.m_pendingTasks;
+#if QAIO_INTROSPECTION
+    f.callbacksRun = loop.m_callbacksRun;
+    f.wakeUps = loop.m_dispatches;
+    f.timerLag = loop.m_timerLag.counts;
+    if (d->lastSnapshotAt != TimePoint{} && s.takenAt > d->lastSnapshotAt)
+        f.callbacksPerSecond = double(f.callbacksRun - d->lastCallbacksRun) / seconds(s.takenAt - d->lastSnapshotAt);
+    d->lastCallbacksRun = f.callbacksRun;
+#endif
+    d->lastSnapshotAt = s.takenAt;
+    f.timeInQaio = d->timeInQaio;
+    Duration awake = d->timeAwake;
+    if (d->awake && s.takenAt > d->awakeSince)
+        awake += s.takenAt - d->awakeSince;
+    f.timeInQtOutsideQaio = awake > d->timeInQaio ? awake - d->timeInQaio : Duration::zero();
+}
+
+InspectorSnapshot Inspector::changesSince(SnapshotCursor &cursor)
+{
+    LoopCore &loop = d->loop;
+    if (detail::currentThreadTag() != loop.ownerThreadTag())
+        throw RuntimeError("Inspector::changesSince(): not the loop's thread");
+    const std::uint64_t generation = ++cursor.generation;
+    // A pending task's state, without describing what it awaits.
+    auto stateOf = [](const detail::TaskStateBase &t) {
+        return t.running ? TaskInfo::State::Running : t.waitingOn ? TaskInfo::State::Waiting : TaskInfo::State::Scheduled;
+    };
+    if (generation == 1) {
+        InspectorSnapshot full = snapshot();
+        for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask)
+            cursor.tasks[t->id] = SnapshotCursor::Seen{t->steps, int(stateOf(*t)), t->cancelRequests, generation};
+        cursor.finishedSeen = d->finishedTotal;
+        return full;
+    }
+    InspectorSnapshot s;
+    s.partial = true;
+    s.sequence = ++d->sequence;
+    s.takenAt = loop.time();
+    std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> waiters;
+    for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask) {
+        if (t->waitingOn && t->waitingOn->task && !t->running)
+            waiters[t->waitingOn->task->id].push_back(t->id);
+    }
+    for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask) {
+        const auto it = cursor.tasks.find(t->id);
+        const TaskInfo::State state = stateOf(*t);
+        if (it != cursor.tasks.end() && it->second.steps == t->steps && it->second.state == int(state)
+            && it->second.cancelling == t->cancelRequests) {
+            it->second.generation = generation;
+            continue;
+        }
+        TaskSnapshot changed = d->describeTask(*t, s.takenAt);
+        const auto w = waiters.find(t->id);
+        if (w != waiters.end())
+            changed.awaitedBy = w->second;
+        cursor.tasks[t->id] = SnapshotCursor::Seen{t->steps, int(state), t->cancelRequests, generation};
+        s.tasks.push_back(std::move(changed));
+    }
+    for (auto it = cursor.tasks.begin(); it != cursor.tasks.end();) {
+        if (it->second.generation != generation) {
+            s.removedTasks.push_back(it->first);
+            it = cursor.tasks.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    std::sort(s.removedTasks.begin(), s.removedTasks.end());
+    const std::uint64_t newlyFinished = d->finishedTotal - cursor.finishedSeen;
+    if (newlyFinished > 0) {
+        std::vector<TaskSnapshot> ring = d->finished.items();
+        const std::size_t take = std::size_t(std::min<std::uint64_t>(newlyFinished, ring.size()));
+        s.finished.assign(std::make_move_iterator(ring.end() - std::ptrdiff_t(take)), std::make_move_iterator(ring.end()));
+    }
+    cursor.finishedSeen = d->finishedTotal;
+    addResources(loop, s);
+    addLoopFigures(s);
     return s;
 }
 

@@ -36,15 +36,18 @@
 
 #include <qaio/base/clock.h>
 #include <qaio/base/qaioglobal.h>
+#include <qaio/core/resourceinfo.h>
 #include <qaio/tasks/awaitedge.h>
 #include <qaio/tasks/task.h>
 
+#include <QtCore/QJsonObject>
 #include <QtCore/QString>
 
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace qaio {
@@ -125,16 +128,39 @@ struct InspectorWarning
 
 struct InspectorSnapshot
 {
+    /*! A frame of Inspector::changesSince(): tasks holds only the tasks that are new or
+        changed (steps, state or cancellation) since the previous frame, removedTasks those
+        that ended, finished those that finished since; no warnings or slow events. */
+    bool partial = false;
+    std::vector<std::uint64_t> removedTasks;
     std::uint64_t sequence = 0; // counts the snapshots of this inspector
     TimePoint takenAt{};        // the loop's clock
     std::vector<TaskSnapshot> tasks;    // live (pending) tasks, in creation order
     std::vector<TaskSnapshot> finished; // the ring of finished tasks, oldest first
     LoopFigures loop;
+    /*! Open transports and servers (newest first), descriptors watched with addReader()
+        or a sock*() call, signal handlers; each with the tasks waiting on it. */
+    std::vector<ResourceInfo> resources;
     std::vector<SlowEvent> slow;        // the ring of slow steps and callbacks, oldest first
     std::vector<InspectorWarning> warnings;
 
     /*! The live or finished task \a id, or nullptr. */
     const TaskSnapshot *task(std::uint64_t id) const;
+};
+
+/*! What a stream of frames (Inspector::changesSince()) remembers between two of them. */
+struct SnapshotCursor
+{
+    struct Seen
+    {
+        std::uint64_t steps = 0;
+        int state = 0;
+        int cancelling = 0;
+        std::uint64_t generation = 0;
+    };
+    std::unordered_map<std::uint64_t, Seen> tasks;
+    std::uint64_t finishedSeen = 0;
+    std::uint64_t generation = 0; // 0: no frame yet, the next one is full
 };
 
 struct InspectorOptions
@@ -158,15 +184,37 @@ public:
 
     /*! A consistent picture of the loop now. */
     InspectorSnapshot snapshot();
+    /*! The first call with a fresh \a cursor gives snapshot(); later calls only what
+        changed since the previous call with the same cursor (see InspectorSnapshot::partial):
+        what a live view needs, at a cost that grows with the changes, not the tasks. */
+    InspectorSnapshot changesSince(SnapshotCursor &cursor);
     /*! Requests cancellation of the pending task \a id with \a message (Task.cancel()).
         Returns false if no pending task has that id. */
     bool cancelTask(std::uint64_t id, const QString &message = {});
+    /*! Starts recording a trace (replacing one recorded before): task steps, task
+        lifetimes, the await edges that woke steps, qaio's dispatches with the timer lag,
+        slow callbacks. The last \a capacity events are kept. */
+    void startTrace(std::size_t capacity = 100000);
+    /*! Stops recording; the events recorded stay available to traceJson(). */
+    void stopTrace();
+    bool isTracing() const noexcept;
+    /*! The recorded events in Chrome's trace-event format (loads in ui.perfetto.dev and
+        chrome://tracing): {"traceEvents": [...], ...}. Empty events if none was started. */
+    QJsonObject traceJson() const;
+    /*! Writes traceJson() to \a path. Throws OSError if it cannot be written. */
+    void writeTrace(const QString &path) const;
+
+    /*! Callbacks (task steps included) the loop has run so far; 0 without the bookkeeping. */
+    std::uint64_t callbacksRun() const noexcept;
+
     /*! Whether this build keeps the bookkeeping (QAIO_INTROSPECTION). */
     static bool isBookkeepingCompiled() noexcept;
 
     LoopCore &loop() const noexcept;
 
 private:
+    static void addResources(LoopCore &loop, InspectorSnapshot &snapshot);
+    void addLoopFigures(InspectorSnapshot &snapshot);
     class Private;
     std::unique_ptr<Private> d;
 };

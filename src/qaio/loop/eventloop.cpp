@@ -9,12 +9,19 @@
 
 namespace qaio {
 
-EventLoop::EventLoop() : LoopCore(this, ReactorBackend::Default) {}
+EventLoop::EventLoop() : LoopCore(this, ReactorBackend::Default)
+{
+    serveInspectorFromEnvironment();
+}
 
-EventLoop::EventLoop(ReactorBackend reactor) : LoopCore(this, reactor) {}
+EventLoop::EventLoop(ReactorBackend reactor) : LoopCore(this, reactor)
+{
+    serveInspectorFromEnvironment();
+}
 
 EventLoop::~EventLoop()
 {
+    dropInspector();
     forgetRunning();
     m_runDepth = 0;
     m_batchDepth = 0;

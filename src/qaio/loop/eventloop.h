@@ -41,6 +41,8 @@
 #include <qaio/core/handle.h>
 #include <qaio/core/loopcore.h>
 #include <qaio/core/protocols.h>
+#include <qaio/inspect/inspector.h>
+#include <qaio/inspect/remoteinspector.h>
 #include <qaio/net/connectionoptions.h>
 #include <qaio/net/datagramoptions.h>
 #include <qaio/net/server.h>
@@ -147,6 +149,18 @@ public:
     std::vector<TaskBase> allTasks() const;
     /*! A snapshot of every pending task for inspection. */
     std::vector<TaskInfo> taskInfos() const;
+
+    // ---- Introspection (inspect/inspector.h, inspect/remoteinspector.h) ------------
+    /*! The loop's own Inspector, attached on first use and kept until the loop goes.
+        Throws RuntimeError if another Inspector is attached to this loop. */
+    Inspector &inspector();
+    /*! Serves inspector() to other processes of this user under \a name (qaio-inspect,
+        the QML inspector), replacing an earlier serving; what QAIO_INSPECT=NAME does for
+        the first loop of a program (and QAIO_TRACE=file.json records a trace of it,
+        written to that file when the loop is destroyed). Throws as RemoteInspector(). */
+    RemoteInspector &serveInspector(const QString &name, const RemoteInspectorOptions &options = {});
+    /*! Stops serving (no-op if not serving). */
+    void stopServingInspector() noexcept;
 
     // ---- Sockets (asyncio's sock_*() coroutines; see socket.h) ------------------------
     // Each tries the system call at once and waits for readiness only if it would block.
@@ -343,7 +357,13 @@ private:
     Coro<SubprocessConnection<BaseProtocol>> subprocessImpl(ProtocolFactory factory, QString program,
                                                             QStringList arguments, bool shell,
                                                             SubprocessOptions options);
+    void serveInspectorFromEnvironment() noexcept;
+    void dropInspector() noexcept;
+
     std::unique_ptr<Executor> m_defaultExecutor;
+    std::unique_ptr<Inspector> m_inspector;
+    std::unique_ptr<RemoteInspector> m_remoteInspector;
+    QString m_traceFile; // QAIO_TRACE: written when the loop goes
     ExceptionHandler m_exceptionHandler;
     bool m_inHandler = false;
     bool m_executorShutdown = false;

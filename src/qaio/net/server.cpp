@@ -77,6 +77,26 @@ void ServerState::startServing()
         loop.addReader(sockets[i].fileno(), [this, i] { acceptReady(i); });
 }
 
+void ServerState::describeResource(ResourceInfo &info) const
+{
+    info.kind = QStringLiteral("server");
+    QStringList addresses;
+    for (const Socket &socket : sockets) {
+        if (info.fd < 0)
+            info.fd = socket.fileno();
+        try {
+            addresses << socket.localAddress().toString();
+        } catch (const std::exception &) {
+            addresses << QStringLiteral("fd %1").arg(socket.fileno());
+        }
+    }
+    info.description = QStringLiteral("%1, %2, %3 connection(s)")
+                           .arg(addresses.join(QStringLiteral(", ")),
+                                closed ? QStringLiteral("closed") : serving ? QStringLiteral("serving") : QStringLiteral("not serving"))
+                           .arg(m_clients.size());
+    info.closing = closed;
+}
+
 void ServerState::close()
 {
     if (closed)

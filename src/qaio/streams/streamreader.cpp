@@ -1,6 +1,8 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/streams/streamreader.h>
 
+#include <qaio/core/detail/loopresource_p.h>
+
 #include <qaio/loop/eventloop.h>
 #include <qaio/loop/policy.h>
 #include <qaio/core/transports.h>
@@ -107,6 +109,30 @@ QByteArray StreamReader::take(qsizetype n)
     return data;
 }
 
+namespace {
+/*! What a task waiting for data shows the inspector: the transport it reads from. */
+class ReadWaitTarget final : public detail::AwaitTarget
+{
+public:
+    ReadWaitTarget(const std::weak_ptr<ReadTransport> &transport, qsizetype buffered)
+        : m_transport(transport), m_buffered(buffered)
+    {
+    }
+    void describeAwait(AwaitEdge &edge) const override
+    {
+        edge.detail = QStringLiteral("%1 byte(s) buffered, waiting for more").arg(m_buffered);
+        if (const std::shared_ptr<ReadTransport> transport = m_transport.lock()) {
+            if (const auto *resource = dynamic_cast<const detail::LoopResource *>(transport.get()))
+                edge.resourceId = resource->resourceId();
+        }
+    }
+
+private:
+    std::weak_ptr<ReadTransport> m_transport;
+    qsizetype m_buffered;
+};
+} // namespace
+
 QAIO_CORO_NO_SANITIZE_FUNCTION Coro<void> StreamReader::waitForData(const char *functionName)
 {
     // Without this rule two readers would race for the same bytes (asyncio's message).
@@ -124,11 +150,13 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<void> StreamReader::waitForData(const char *
     }
 
     Future<void> waiter = m_loop->createFuture<void>();
-    waiter.state()->tagAwait(AwaitEdge::Kind::StreamRead, functionName);
+    const ReadWaitTarget target(m_transport, m_buffer.size());
+    waiter.state()->tagAwait(AwaitEdge::Kind::StreamRead, functionName, &target);
     m_waiter = waiter;
     try {
         co_await waiter;
     } catch (...) {
+        waiter.state()->awaitTarget = nullptr;
         if (m_waiter == waiter)
             m_waiter = Future<void>();
         // Cancelled after the waiter got an error: the error stays in m_exception and
@@ -137,6 +165,7 @@ QAIO_CORO_NO_SANITIZE_FUNCTION Coro<void> StreamReader::waitForData(const char *
             (void)waiter.exception();
         throw;
     }
+    waiter.state()->awaitTarget = nullptr;
     if (m_waiter == waiter)
         m_waiter = Future<void>();
 }

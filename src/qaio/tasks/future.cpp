@@ -231,7 +231,9 @@ void registerFuture(LoopCore *loop, FutureStateBase *state)
     loop->m_futures = state;
     ++loop->m_liveFutures;
 #if QAIO_INTROSPECTION
-    if (const TaskStateBase *creator = currentTaskSlot())
+    if (state->task) // a task knows its parent already: no second thread-local read
+        state->createdByTask = state->task->parentId;
+    else if (const TaskStateBase *creator = currentTaskSlot())
         state->createdByTask = creator->id;
 #endif
 }

@@ -6,13 +6,7 @@
 
 namespace qaio::detail {
 
-SleepAwaiter::SleepAwaiter(SleepAwaiter &&other) noexcept
-    : m_delay(other.m_delay), m_deadline(other.m_deadline), m_future(std::exchange(other.m_future, nullptr)),
-      m_timer(std::move(other.m_timer))
-{
-}
-
-SleepAwaiter::~SleepAwaiter()
+void SleepAwaiter::release() noexcept
 {
     m_timer.cancel();
     if (m_future) {

@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <coroutine>
+#include <utility>
 
 namespace qaio {
 
@@ -36,9 +37,19 @@ class QAIO_EXPORT SleepAwaiter final : public AwaitTarget
 {
 public:
     explicit SleepAwaiter(Duration delay) noexcept : m_delay(delay) {}
-    SleepAwaiter(SleepAwaiter &&other) noexcept;
+    // Inline: Coro's await_transform moves every awaiter once (tasks/coro.h), and a
+    // moved-from one (or a sleep(0)) has nothing to release.
+    SleepAwaiter(SleepAwaiter &&other) noexcept
+        : m_delay(other.m_delay), m_deadline(other.m_deadline), m_future(std::exchange(other.m_future, nullptr)),
+          m_timer(std::move(other.m_timer))
+    {
+    }
     SleepAwaiter(const SleepAwaiter &) = delete;
-    ~SleepAwaiter();
+    ~SleepAwaiter()
+    {
+        if (m_future || m_timer.isValid())
+            release();
+    }
 
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h);
@@ -46,6 +57,8 @@ public:
     void describeAwait(AwaitEdge &edge) const override;
 
 private:
+    void release() noexcept;
+
     Duration m_delay;
     TimePoint m_deadline{};
     FutureStateBase *m_future = nullptr;

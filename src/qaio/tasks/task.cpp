@@ -100,6 +100,10 @@ void TaskStateBase::registerWithLoop()
         loop->m_tasksHead = this;
     loop->m_tasksTail = this;
     ++loop->m_pendingTasks;
+#if QAIO_INTROSPECTION
+    if (loop->m_traceSteps)
+        loop->m_introspection->taskStarted(*this);
+#endif
 }
 
 void TaskStateBase::unregisterFromLoop() noexcept
@@ -164,6 +168,9 @@ void TaskStateBase::step()
         waitTime += readySince - waitingSince;
     readyTime += begin - readySince;
     loop->setRecentTime(begin);
+    const std::uint64_t wokenBy = loop->m_traceSteps && waitingOn && waitingOn->task ? waitingOn->task->id : 0;
+#else
+    const std::uint64_t wokenBy = 0;
 #endif
     if (waitingOn) {
         waitingOn->deref();
@@ -177,6 +184,8 @@ void TaskStateBase::step()
             future->cancelFuture(cancelMessage);
             root.destroy();
             root = {};
+            if (loop->m_introspection)
+                loop->m_introspection->taskFinished(*this, false);
             unregisterFromLoop();
             return;
         }
@@ -194,7 +203,7 @@ void TaskStateBase::step()
         const TimePoint end = loop->time();
         runTime += end - begin;
         loop->setStepStamp(end);
-        noteStepEnd(begin, end);
+        noteStepEnd(begin, end, wokenBy);
         return;
     }
     completeRoot();
@@ -202,7 +211,7 @@ void TaskStateBase::step()
     runTime += end - begin;
     // Dropping the last reference may call the exception handler: that is no bookkeeping.
     const bool deletesTask = future->soleOwner();
-    noteStepEnd(begin, end);
+    noteStepEnd(begin, end, wokenBy);
     if (loop->m_introspection)
         loop->m_introspection->taskFinished(*this, deletesTask && !future->callbacks.size() && !wasAwaited());
     unregisterFromLoop(); // may delete this
@@ -210,7 +219,7 @@ void TaskStateBase::step()
         loop->setStepStamp(end);
 }
 
-void TaskStateBase::noteStepEnd(TimePoint begin, TimePoint end) noexcept
+void TaskStateBase::noteStepEnd(TimePoint begin, TimePoint end, std::uint64_t wokenBy) noexcept
 {
 #if QAIO_INTROSPECTION
     LoopCore *loop = future->loop;
@@ -224,9 +233,12 @@ void TaskStateBase::noteStepEnd(TimePoint begin, TimePoint end) noexcept
     }
     if (took >= loop->m_slowCallbackDuration && loop->m_introspection)
         loop->m_introspection->slowStep(*this, took);
+    if (loop->m_traceSteps)
+        loop->m_introspection->stepRan(*this, begin, end, wokenBy);
 #else
     (void)begin;
     (void)end;
+    (void)wokenBy;
 #endif
 }
 

@@ -125,7 +125,7 @@ protected:
 
 private:
     /*! The inspector's bookkeeping at the end of a step that ran from \a begin to \a end. */
-    void noteStepEnd(TimePoint begin, TimePoint end) noexcept;
+    void noteStepEnd(TimePoint begin, TimePoint end, std::uint64_t wokenBy) noexcept;
     void registerWithLoop();
     /*! Leaves the future it waits on without being woken by it. */
     void stopWaiting() noexcept;

@@ -4,14 +4,21 @@
 // virtual clock, the bounded ring of finished tasks, loop figures, each warning from a
 // program that has the problem and not from one that doesn't, cancel by id.
 #include "looptestcase.h"
+#include "signalpipe.h"
+#include "tracechecks.h"
 
 #include <qaio/qaio.h>
 #include <qaio/inspect/inspector.h>
 
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
 #include <QtCore/QPromise>
+#include <QtCore/QTemporaryDir>
 #include <QtCore/QTimer>
 #include <QtTest/QtTest>
 
+#include <csignal>
+#include <functional>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -92,6 +99,31 @@ qaio::Coro<void> snapshotFromInside(qaio::Inspector *inspector, qaio::InspectorS
     co_return;
 }
 
+qaio::Coro<void> serveHello(std::shared_ptr<qaio::StreamReader> reader, std::shared_ptr<qaio::StreamWriter> writer)
+{
+    writer->write(QByteArrayLiteral("hello"));
+    co_await writer->drain();
+    (void)co_await reader->read(100); // until the client goes
+    writer->close();
+    co_await writer->waitClosed();
+}
+
+qaio::Coro<QByteArray> readHelloThenWait(std::shared_ptr<qaio::StreamReader> reader, qaio::Future<void> gotHello)
+{
+    const QByteArray hello = co_await reader->readexactly(5);
+    gotHello.setResult();
+    const QByteArray more = co_await reader->read(100);
+    co_return hello + more;
+}
+
+const qaio::ResourceInfo *findResource(const qaio::InspectorSnapshot &s, const std::function<bool(const qaio::ResourceInfo &)> &match)
+{
+    for (const qaio::ResourceInfo &r : s.resources)
+        if (match(r))
+            return &r;
+    return nullptr;
+}
+
 const qaio::TaskSnapshot &findTask(const qaio::InspectorSnapshot &s, std::uint64_t id)
 {
     const qaio::TaskSnapshot *t = s.task(id);
@@ -126,6 +158,8 @@ public:
     tst_Inspector() : LoopTestCase(Clock::Virtual) {}
 
 private Q_SLOTS:
+    void initTestCase() { qaiotest::createSignalPipe(); }
+
     void statesAndTransitions()
     {
         auto &loop = guard->loop();
@@ -481,6 +515,167 @@ private Q_SLOTS:
             QCOMPARE(e.message(), QStringLiteral("from the inspector"));
         }
         QVERIFY(!inspector.cancelTask(t.id()));
+    }
+
+    void resourcesAndWhoWaitsOnThem()
+    {
+        auto &loop = guard->loop();
+        qaio::Inspector inspector(loop);
+        qaio::Task<std::shared_ptr<qaio::Server>> starting =
+            loop.createTask(qaio::startServer(serveHello, QStringLiteral("127.0.0.1"), 0));
+        std::shared_ptr<qaio::Server> server = loop.runUntilComplete(qaio::Future<std::shared_ptr<qaio::Server>>(starting));
+        const quint16 port = server->sockets().front().localAddress().port();
+        qaio::Task<qaio::StreamPair> connecting = loop.createTask(qaio::openConnection(QStringLiteral("127.0.0.1"), port));
+        const qaio::StreamPair client = loop.runUntilComplete(qaio::Future<qaio::StreamPair>(connecting));
+        qaio::Future<void> gotHello = loop.createFuture<void>();
+        qaio::Task<QByteArray> reading = loop.createTask(readHelloThenWait(client.reader, gotHello), "reading");
+        loop.runUntilComplete(gotHello);
+
+        int pipeFds[2];
+        QCOMPARE(::pipe(pipeFds), 0);
+        loop.addReader(pipeFds[0], [] {});
+        loop.addSignalHandler(SIGUSR2, [] {});
+
+        const qaio::InspectorSnapshot s = inspector.snapshot();
+        const qaio::TaskSnapshot &r = findTask(s, reading.id());
+        QVERIFY(r.awaits);
+        QCOMPARE(r.awaits->kind, Kind::StreamRead);
+        const qaio::ResourceInfo *listening = findResource(s, [](const qaio::ResourceInfo &i) { return i.kind == QLatin1String("server"); });
+        QVERIFY(listening);
+        QVERIFY2(listening->description.contains(QStringLiteral("127.0.0.1:%1").arg(port)) &&
+                     listening->description.contains(QStringLiteral("serving, 1 connection(s)")),
+                 qPrintable(listening->description));
+        const qaio::ResourceInfo *ours = findResource(s, [&](const qaio::ResourceInfo &i) { return i.id == r.awaits->resourceId; });
+        QVERIFY(ours);
+        QCOMPARE(ours->kind, QStringLiteral("socket transport"));
+        QCOMPARE(ours->description, QStringLiteral("peer 127.0.0.1:%1").arg(port));
+        QCOMPARE(ours->bytesIn, std::int64_t(5));
+        QCOMPARE(ours->bytesOut, std::int64_t(0));
+        QCOMPARE(ours->waitingTasks, std::vector<std::uint64_t>{reading.id()});
+        const qaio::ResourceInfo *theirs = findResource(s, [&](const qaio::ResourceInfo &i) {
+            return i.kind == QLatin1String("socket transport") && i.id != ours->id;
+        });
+        QVERIFY(theirs);
+        QCOMPARE(theirs->bytesOut, std::int64_t(5));
+        QCOMPARE(theirs->writeBufferSize, std::size_t(0));
+        const qaio::ResourceInfo *watched = findResource(s, [&](const qaio::ResourceInfo &i) {
+            return i.kind == QLatin1String("fd") && i.fd == qintptr(pipeFds[0]);
+        });
+        QVERIFY(watched);
+        QCOMPARE(watched->description, QStringLiteral("reader"));
+        const qaio::ResourceInfo *handler = findResource(s, [](const qaio::ResourceInfo &i) { return i.kind == QLatin1String("signal"); });
+        QVERIFY(handler);
+        QCOMPARE(handler->description, QStringLiteral("signal %1").arg(SIGUSR2));
+
+        QVERIFY(loop.removeSignalHandler(SIGUSR2));
+        QVERIFY(loop.removeReader(pipeFds[0]));
+        ::close(pipeFds[0]);
+        ::close(pipeFds[1]);
+        client.writer->close();
+        QCOMPARE(loop.runUntilComplete(qaio::Future<QByteArray>(reading)), QByteArray("hello"));
+        server->close();
+        qaio::Task<void> closing = loop.createTask(server->waitClosed());
+        loop.runUntilComplete(qaio::Future<void>(closing));
+    }
+
+    void framesCarryOnlyChanges()
+    {
+        auto &loop = guard->loop();
+        qaio::Inspector inspector(loop);
+        qaio::Task<void> idle = loop.createTask(sleepFor(1h), "idle");
+        qaio::Future<int> f = loop.createFuture<int>();
+        qaio::Task<void> waiter = loop.createTask(awaitFuture(f), "waiter");
+        runReady(loop, inspector);
+
+        qaio::SnapshotCursor cursor;
+        const qaio::InspectorSnapshot first = inspector.changesSince(cursor);
+        QVERIFY(!first.partial);
+        QCOMPARE(first.tasks.size(), std::size_t(2));
+
+        const qaio::InspectorSnapshot nothing = inspector.changesSince(cursor);
+        QVERIFY(nothing.partial);
+        QVERIFY(nothing.tasks.empty());
+        QVERIFY(nothing.removedTasks.empty());
+        QVERIFY(nothing.finished.empty());
+
+        f.setResult(1); // waiter finishes
+        qaio::Task<void> fresh = loop.createTask(sleepFor(1h), "fresh");
+        runReady(loop, inspector);
+        const qaio::InspectorSnapshot changes = inspector.changesSince(cursor);
+        QVERIFY(changes.partial);
+        QCOMPARE(changes.tasks.size(), std::size_t(1));
+        QCOMPARE(changes.tasks.front().id, fresh.id());
+        QCOMPARE(changes.tasks.front().awaits->kind, Kind::Sleep);
+        QCOMPARE(changes.removedTasks, std::vector<std::uint64_t>{waiter.id()});
+        QCOMPARE(changes.finished.size(), std::size_t(1));
+        QCOMPARE(changes.finished.front().id, waiter.id());
+        QCOMPARE(changes.loop.pendingTasks, std::size_t(2));
+
+        idle.cancel("changed");
+        const qaio::InspectorSnapshot cancelling = inspector.changesSince(cursor);
+        QCOMPARE(cancelling.tasks.size(), std::size_t(1)); // its cancellation count changed
+        QCOMPARE(cancelling.tasks.front().id, idle.id());
+        fresh.cancel();
+        runReady(loop, inspector);
+    }
+
+    void traceExport()
+    {
+        auto &loop = guard->loop();
+        qaio::VirtualClock *clock = guard->clock();
+        qaio::Inspector inspector(loop);
+        qaio::Task<void> before = loop.createTask(sleepFor(1h), "before"); // alive when the trace starts
+        loop.runOnce();
+        inspector.startTrace();
+        QVERIFY(inspector.isTracing());
+        qaio::Task<void> worker = loop.createTask(sleepFor(1ms), "worker");
+        qaio::Task<void> waiter = loop.createTask(
+            [](qaio::Task<void> t) -> qaio::Coro<void> { co_await t; }(worker), "waiter");
+        loop.callSoon([clock] { clock->advanceTo(clock->now() + 150ms); }); // a slow callback
+        loop.runUntilComplete(qaio::Future<void>(waiter));
+        inspector.stopTrace();
+        QVERIFY(!inspector.isTracing());
+        before.cancel();
+        runReady(loop, inspector);
+
+        const QJsonObject trace = inspector.traceJson();
+        QCOMPARE(tracecheck::traceProblems(trace), QString());
+        QCOMPARE(tracecheck::countEvents(trace, QStringLiteral("X"), QStringLiteral("worker")), 2);
+        QCOMPARE(tracecheck::countEvents(trace, QStringLiteral("X"), QStringLiteral("waiter")), 2);
+        QCOMPARE(tracecheck::countEvents(trace, QStringLiteral("b"), QStringLiteral("before")), 1);
+        QCOMPARE(tracecheck::countEvents(trace, QStringLiteral("b"), QStringLiteral("worker")), 1);
+        QCOMPARE(tracecheck::countEvents(trace, QStringLiteral("e"), QStringLiteral("worker")), 1);
+        QCOMPARE(tracecheck::countEvents(trace, QStringLiteral("e"), QStringLiteral("before")), 0); // cancelled after the stop
+        QCOMPARE(tracecheck::countEvents(trace, QStringLiteral("s"), QStringLiteral("await")), 2); // worker's and waiter's ends
+        QCOMPARE(tracecheck::countEvents(trace, QStringLiteral("f"), QStringLiteral("await")), 1); // waiter woken by worker
+        QCOMPARE(tracecheck::countEvents(trace, QStringLiteral("X"), QStringLiteral("slow callback")), 1);
+        QVERIFY(tracecheck::countEvents(trace, QStringLiteral("X"), QStringLiteral("qaio dispatch")) >= 1);
+        QVERIFY(tracecheck::countEvents(trace, QStringLiteral("C"), QStringLiteral("timer lag")) >= 1);
+
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("trace.json"));
+        inspector.writeTrace(path);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(file.readAll()).object(), trace);
+        QVERIFY_THROWS_EXCEPTION(qaio::OSError, inspector.writeTrace(dir.filePath(QStringLiteral("missing/trace.json"))));
+    }
+
+    void traceRingIsBounded()
+    {
+        auto &loop = guard->loop();
+        qaio::Inspector inspector(loop);
+        inspector.startTrace(500);
+        for (int i = 0; i < 20; ++i) {
+            std::vector<qaio::Task<void>> batch;
+            for (int j = 0; j < 100; ++j)
+                batch.push_back(loop.createTask(yielding(2)));
+            runReady(loop, inspector);
+        }
+        const QJsonObject trace = inspector.traceJson();
+        QCOMPARE(tracecheck::traceProblems(trace), QString());
+        QCOMPARE(trace.value(QLatin1String("traceEvents")).toArray().size() <= 500 * 3 + 2, true);
+        QVERIFY(trace.value(QLatin1String("otherData")).toObject().value(QLatin1String("droppedOldest")).toBool());
     }
 
     void oneInspectorPerLoopAndThread()

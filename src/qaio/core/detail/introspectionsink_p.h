@@ -3,6 +3,8 @@
 
 #include <qaio/base/clock.h>
 
+#include <cstdint>
+
 namespace qaio::detail {
 
 class FutureStateBase;
@@ -25,8 +27,14 @@ public:
     virtual void slowCallback(const HandleImpl &handle, Duration took) noexcept = 0;
     /*! \a future is going away with an exception nobody retrieved. */
     virtual void exceptionNeverRetrieved(const FutureStateBase &future) noexcept = 0;
-    /*! One outermost dispatch of qaio's work ran from \a begin to \a end (loop clock). */
-    virtual void dispatched(TimePoint begin, TimePoint end) noexcept = 0;
+    /*! One outermost dispatch of qaio's work ran from \a begin to \a end (loop clock);
+        the latest timer in it was \a maxTimerLag late. */
+    virtual void dispatched(TimePoint begin, TimePoint end, Duration maxTimerLag) noexcept = 0;
+    // While a trace is recorded (LoopCore::m_traceSteps) only:
+    /*! \a task was registered with the loop (before its first step). */
+    virtual void taskStarted(const TaskStateBase &task) noexcept = 0;
+    /*! A step of \a task ran; \a wokenByTask: the task whose end woke it, or 0. */
+    virtual void stepRan(const TaskStateBase &task, TimePoint begin, TimePoint end, std::uint64_t wokenByTask) noexcept = 0;
 
 protected:
     ~IntrospectionSink() = default;

@@ -3,9 +3,16 @@
 
 #include <qaio/core/loopcore.h>
 
+#include <atomic>
+
 namespace qaio::detail {
 
-LoopResource::LoopResource(LoopCore *loop) noexcept : m_resourceLoop(loop)
+namespace {
+std::atomic<std::uint64_t> s_nextResourceId{1};
+} // namespace
+
+LoopResource::LoopResource(LoopCore *loop) noexcept
+    : m_resourceLoop(loop), m_resourceId(s_nextResourceId.fetch_add(1, std::memory_order_relaxed))
 {
     m_next = loop->m_resources;
     if (m_next)
@@ -31,6 +38,11 @@ void LoopResource::unlinkFromLoop() noexcept
     if (m_next)
         m_next->m_prev = m_prev;
     m_prev = m_next = nullptr;
+}
+
+void LoopResource::describeResource(ResourceInfo &info) const
+{
+    info.kind = QStringLiteral("resource");
 }
 
 void LoopResource::closeAll(LoopCore *loop) noexcept

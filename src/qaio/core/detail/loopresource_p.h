@@ -2,6 +2,10 @@
 #pragma once
 
 #include <qaio/base/qaioglobal.h>
+#include <qaio/core/loopcore.h>
+#include <qaio/core/resourceinfo.h>
+
+#include <cstdint>
 
 namespace qaio {
 class LoopCore;
@@ -37,6 +41,15 @@ public:
         It may destroy the resource (by dropping its self-reference). */
     static void closeAll(LoopCore *loop) noexcept;
 
+    /*! Unique in the process, from 1 in creation order. */
+    std::uint64_t resourceId() const noexcept { return m_resourceId; }
+    /*! Fills what the inspector shows (id is set already). */
+    virtual void describeResource(ResourceInfo &info) const;
+    /*! Every resource of \a loop, oldest last. */
+    template <class F>
+    static void forEach(const LoopCore &loop, F &&visit);
+    LoopResource *nextResource() const noexcept { return m_next; }
+
 protected:
     /*! The loop is closing: release descriptors, run no callback, drop self-references. */
     virtual void loopClosing() noexcept = 0;
@@ -46,7 +59,15 @@ protected:
 private:
     LoopResource *m_prev = nullptr;
     LoopResource *m_next = nullptr;
+    std::uint64_t m_resourceId;
     bool m_linked = false;
 };
+
+template <class F>
+void LoopResource::forEach(const LoopCore &loop, F &&visit)
+{
+    for (LoopResource *r = loop.m_resources; r; r = r->m_next)
+        visit(*r);
+}
 
 } // namespace qaio::detail

@@ -112,6 +112,19 @@ void StreamTransport::setProtocol(std::unique_ptr<BaseProtocol> protocol)
 
 // ---- reading --------------------------------------------------------------------------
 
+void StreamTransport::describeResource(ResourceInfo &info) const
+{
+    TransportBase::describeResource(info);
+    info.kind = QStringLiteral("%1 transport").arg(QLatin1String(m_names.transport));
+    info.writeBufferSize = std::size_t(m_bufferSize);
+    info.readingPaused = m_readingPaused;
+    info.writingPaused = m_protocolPaused;
+#if QAIO_INTROSPECTION
+    info.bytesIn = std::int64_t(m_bytesReceived);
+    info.bytesOut = std::int64_t(m_bytesSent);
+#endif
+}
+
 void StreamTransport::onReadable()
 {
     if (m_direction == Direction::WriteOnly) {
@@ -137,8 +150,12 @@ qsizetype StreamTransport::receiveInto(char *data, std::size_t size)
 {
     int error = 0;
     const std::ptrdiff_t n = receiveSome(data, size, error);
-    if (n > 0)
+    if (n > 0) {
+#if QAIO_INTROSPECTION
+        m_bytesReceived += std::uint64_t(n);
+#endif
         return qsizetype(n);
+    }
     if (n == 0)
         onEof();
     else if (!sys::isWouldBlock(error))
@@ -285,6 +302,9 @@ void StreamTransport::writeImpl(QByteArrayView data, const QByteArray *shared)
         qsizetype sent = 0;
         if (n >= 0) {
             sent = qsizetype(n);
+#if QAIO_INTROSPECTION
+            m_bytesSent += std::uint64_t(n);
+#endif
             if (sent == data.size())
                 return;
         } else if (!sys::isWouldBlock(error)) {
@@ -325,6 +345,9 @@ void StreamTransport::appendToBuffer(QByteArrayView data, const QByteArray *shar
 
 void StreamTransport::consumeBuffer(qsizetype n)
 {
+#if QAIO_INTROSPECTION
+    m_bytesSent += std::uint64_t(n);
+#endif
     m_bufferSize -= n;
     while (n > 0) {
         QByteArray &front = m_chunks[m_head];

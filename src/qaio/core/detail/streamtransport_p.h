@@ -124,6 +124,8 @@ public:
     /*! Ends the connection with \a error (an OSError during a native sendfile). */
     void failWith(std::exception_ptr error) { forceClose(error); }
     bool isOpen() const noexcept { return m_state == State::Open; }
+    /*! The transport's kind, buffer, flow control and byte counts. */
+    void describeResource(ResourceInfo &info) const override;
     using TransportBase::descriptor;
     using TransportBase::loop;
     /*! The zero-copy path of EventLoop::sendfile(), if this transport has one (the
@@ -237,6 +239,10 @@ private:
     bool m_readingPaused = false;
     bool m_eofReceived = false;
     bool m_eofRequested = false;
+#if QAIO_INTROSPECTION
+    std::uint64_t m_bytesReceived = 0; // for the inspector
+    std::uint64_t m_bytesSent = 0;
+#endif
     bool m_writePaused = false;    // the buffer crossed the high-water mark and has not drained
     bool m_protocolPaused = false; // what the protocol was told
     bool m_flowCallbacksSuppressed = false; // during the sendfile fallback

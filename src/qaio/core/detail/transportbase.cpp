@@ -1,6 +1,10 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/core/detail/transportbase_p.h>
 
+#include <qaio/platform/socketaddress.h>
+
+#include <string_view>
+
 #include <qaio/core/detail/fdwatcher_p.h>
 
 #include <utility>
@@ -71,6 +75,21 @@ void TransportBase::releaseDescriptor() noexcept
         return;
     m_claimed = false;
     m_loop.releaseTransportFd(m_fd, &m_transport);
+}
+
+void TransportBase::describeResource(ResourceInfo &info) const
+{
+    info.kind = QStringLiteral("transport");
+    info.fd = m_fd;
+    info.closing = m_transport.isClosing();
+    for (const char *key : {"peername", "sockname"}) {
+        const QVariant address = m_transport.extraInfo(QLatin1String(key));
+        if (address.canConvert<SocketAddress>()) {
+            info.description = QStringLiteral("%1 %2").arg(QLatin1String(key == std::string_view("peername") ? "peer" : "local"),
+                                                           address.value<SocketAddress>().toString());
+            return;
+        }
+    }
 }
 
 } // namespace qaio::detail

@@ -30,6 +30,8 @@ class TransportBase : public LoopResource
 public:
     LoopCore &loop() const noexcept { return m_loop; }
     qintptr descriptor() const noexcept { return m_fd; }
+    /*! Descriptor, closing state and the peer (or local) address. */
+    void describeResource(ResourceInfo &info) const override;
 
 protected:
     /*! Claims \a fd on \a loop for \a transport (the object this base is part of); a

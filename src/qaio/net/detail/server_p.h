@@ -44,6 +44,8 @@ public:
 
     void startServing();
     void close();
+    /*! Its listening addresses, serving or not, connections. */
+    void describeResource(ResourceInfo &info) const override;
 
     LoopCore &loop;
     Server *q = nullptr;
