@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <limits>
 
+#if QAIO_INTROSPECTION
 namespace qaio::detail {
 /*! now - when for a deadline already reached; a deadline that saturated at the clock's
     start (a huge negative delay) is as late as a Duration can say, without overflow. */
@@ -29,6 +30,7 @@ static Duration latenessOf(TimePoint when, TimePoint now) noexcept
     return Duration(n - w);
 }
 } // namespace qaio::detail
+#endif
 
 namespace qaio {
 
