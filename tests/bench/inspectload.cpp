@@ -4,7 +4,6 @@
 #include <qaio/qaio.h>
 #include <qaio/inspect/snapshotjson.h>
 
-#include <QtCore/QJsonDocument>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QLocalSocket>
 
@@ -125,7 +124,7 @@ int runInspectLoad(const InspectLoadOptions &options)
         const qaio::TimePoint t0 = qaio::steadyNow();
         const qaio::InspectorSnapshot s = inspector.snapshot();
         const qaio::TimePoint t1 = qaio::steadyNow();
-        const QByteArray json = QJsonDocument(qaio::snapshotToJson(s)).toJson(QJsonDocument::Compact);
+        const QByteArray json = qaio::snapshotToCompactJson(s);
         const qaio::TimePoint t2 = qaio::steadyNow();
         snapshotMs = std::min(snapshotMs, std::chrono::duration<double, std::milli>(t1 - t0).count());
         jsonMs = std::min(jsonMs, std::chrono::duration<double, std::milli>(t2 - t1).count());

@@ -3,6 +3,7 @@
 #include <qaio/highlevel/lock.h>
 
 #include <qaio/highlevel/detail/lockstate_p.h>
+#include <qaio/tasks/task.h>
 
 namespace qaio {
 
@@ -13,7 +14,15 @@ void LockState::release()
     if (!locked)
         throw RuntimeError("Lock is not acquired.");
     locked = false;
+    holder = 0;
     wakeUpFirst();
+}
+
+void LockState::take() noexcept
+{
+    locked = true;
+    const TaskStateBase *task = currentTaskSlot();
+    holder = task ? task->id : 0;
 }
 
 void LockState::wakeUpFirst()
@@ -32,7 +41,7 @@ QString LockState::describe() const
 Coro<void> acquireLock(std::shared_ptr<LockState> s)
 {
     if (!s->locked && !hasLiveWaiter(s->waiters)) {
-        s->locked = true;
+        s->take();
         co_return;
     }
     std::exception_ptr cancelled;
@@ -46,7 +55,7 @@ Coro<void> acquireLock(std::shared_ptr<LockState> s)
             s->wakeUpFirst();
         std::rethrow_exception(cancelled);
     }
-    s->locked = true;
+    s->take();
 }
 
 } // namespace detail

@@ -77,6 +77,19 @@ const TaskSnapshot *InspectorSnapshot::task(std::uint64_t id) const
 
 namespace {
 
+// A pending task's state, without describing what it awaits (as TaskInfo says it).
+TaskInfo::State pendingState(const detail::TaskStateBase &t)
+{
+    return t.running ? TaskInfo::State::Running : t.waitingOn ? TaskInfo::State::Waiting : TaskInfo::State::Scheduled;
+}
+
+// The inspector reads the loop's own structures: only ever from the loop's thread.
+void requireLoopThread(const LoopCore &loop, const char *operation)
+{
+    if (detail::currentThreadTag() != loop.ownerThreadTag())
+        throw RuntimeError(QStringLiteral("%1: not the loop's thread").arg(QLatin1String(operation)));
+}
+
 QString siteText(const SourceLocation &site)
 {
     if (site.line() == 0)
@@ -304,18 +317,38 @@ public:
 #endif
     }
 
+    // The reverse edges of the await graph: each awaited task's id, and who awaits it, in
+    // the order of the loop's task list.
+    using AwaitersByTask = std::unordered_map<std::uint64_t, std::vector<std::uint64_t>>;
+    static AwaitersByTask awaitersByTask(const LoopCore &loop)
+    {
+        AwaitersByTask awaiters;
+        for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask) {
+            if (pendingState(*t) == TaskInfo::State::Waiting && t->waitingOn->task)
+                awaiters[t->waitingOn->task->id].push_back(t->id);
+        }
+        return awaiters;
+    }
+
     static void addCycleWarnings(std::vector<TaskSnapshot> &tasks, std::vector<InspectorWarning> &out)
     {
-        // Each task awaits at most one thing, so the task-to-task edges form chains; a
-        // chain that comes back to a task of the same walk is a deadlock.
+        // Each task awaits at most one thing, so its edges to other tasks (the task it
+        // awaits, or the holder of the lock it waits for) form chains; a chain that comes
+        // back to a task of the same walk is a deadlock.
         std::unordered_map<std::uint64_t, std::size_t> index;
         for (std::size_t i = 0; i < tasks.size(); ++i)
             index.emplace(tasks[i].id, i);
+        auto blocker = [](const TaskSnapshot &t) -> std::uint64_t {
+            if (!t.awaits)
+                return 0;
+            if (t.awaits->kind == AwaitEdge::Kind::Task)
+                return t.awaits->taskId;
+            if (t.awaits->kind == AwaitEdge::Kind::Lock)
+                return t.awaits->holderTaskId;
+            return 0;
+        };
         auto next = [&](std::size_t i) -> std::optional<std::size_t> {
-            const TaskSnapshot &t = tasks[i];
-            if (!t.awaits || t.awaits->kind != AwaitEdge::Kind::Task)
-                return std::nullopt;
-            const auto it = index.find(t.awaits->taskId);
+            const auto it = index.find(blocker(tasks[i]));
             if (it == index.end())
                 return std::nullopt;
             return it->second;
@@ -337,18 +370,31 @@ public:
             w.kind = InspectorWarning::Kind::AwaitCycle;
             std::size_t member = *step;
             QStringList names;
+            QStringList lockWaits; // the edges that are a lock's wait, not a task's
             do {
+                const std::size_t following = *next(member);
                 w.cycle.push_back(tasks[member].id);
                 names << tasks[member].name;
-                member = *next(member);
+                if (tasks[member].awaits->kind == AwaitEdge::Kind::Lock)
+                    lockWaits << QStringLiteral("%1 waits for %2 held by %3")
+                                     .arg(tasks[member].name, tasks[member].awaits->detail, tasks[following].name);
+                member = following;
             } while (member != *step);
             const TaskSnapshot &first = tasks[*step];
             w.taskId = first.id;
             w.taskName = first.name;
             w.createdAt = first.createdAt;
             w.awaitSite = first.awaitSite();
-            w.message = QStringLiteral("deadlock: %1 await each other in a cycle (%1 → %2); none of them can finish")
-                            .arg(names.join(QStringLiteral(" → ")), names.first());
+            if (names.size() == 1) {
+                // Only a lock's wait leads back to its own task (a task cannot await itself).
+                w.message = QStringLiteral("deadlock: %1 waits for %2, which it holds itself (a Lock is not "
+                                           "reentrant); it can never finish")
+                                .arg(first.name, first.awaits->detail);
+            } else {
+                w.message = QStringLiteral("deadlock: %1 await each other in a cycle (%1 → %2)%3; none of them can finish")
+                            .arg(names.join(QStringLiteral(" → ")), names.first(),
+                                 lockWaits.isEmpty() ? QString() : QStringLiteral(": ") + lockWaits.join(QStringLiteral(", ")));
+            }
             out.push_back(std::move(w));
         }
     }
@@ -453,8 +499,7 @@ Inspector::~Inspector()
 void Inspector::startTrace(std::size_t capacity)
 {
     LoopCore &loop = d->loop;
-    if (detail::currentThreadTag() != loop.ownerThreadTag())
-        throw RuntimeError("Inspector::startTrace(): not the loop's thread");
+    requireLoopThread(loop, "Inspector::startTrace()");
     if (capacity == 0)
         throw ValueError("Inspector::startTrace(): capacity must be positive");
     const TimePoint now = loop.time();
@@ -512,8 +557,7 @@ bool Inspector::isBookkeepingCompiled() noexcept
 InspectorSnapshot Inspector::snapshot()
 {
     LoopCore &loop = d->loop;
-    if (detail::currentThreadTag() != loop.ownerThreadTag())
-        throw RuntimeError("Inspector::snapshot(): not the loop's thread");
+    requireLoopThread(loop, "Inspector::snapshot()");
     InspectorSnapshot s;
     s.sequence = ++d->sequence;
     s.takenAt = loop.time();
@@ -526,15 +570,11 @@ InspectorSnapshot Inspector::snapshot()
         s.tasks.push_back(d->describeTask(*t, s.takenAt));
         d->addTaskWarnings(*t, s.tasks.back(), s.warnings);
     }
-    std::unordered_map<std::uint64_t, std::size_t> index;
-    for (std::size_t i = 0; i < s.tasks.size(); ++i)
-        index.emplace(s.tasks[i].id, i);
-    for (const TaskSnapshot &t : s.tasks) {
-        if (t.awaits && t.awaits->kind == AwaitEdge::Kind::Task) {
-            const auto it = index.find(t.awaits->taskId);
-            if (it != index.end())
-                s.tasks[it->second].awaitedBy.push_back(t.id);
-        }
+    Private::AwaitersByTask awaiters = Private::awaitersByTask(loop);
+    for (TaskSnapshot &t : s.tasks) {
+        const auto it = awaiters.find(t.id);
+        if (it != awaiters.end())
+            t.awaitedBy = std::move(it->second);
     }
     Private::addCycleWarnings(s.tasks, s.warnings);
     s.finished = d->finished.items();
@@ -592,17 +632,12 @@ void Inspector::addLoopFigures(InspectorSnapshot &s)
 InspectorSnapshot Inspector::changesSince(SnapshotCursor &cursor)
 {
     LoopCore &loop = d->loop;
-    if (detail::currentThreadTag() != loop.ownerThreadTag())
-        throw RuntimeError("Inspector::changesSince(): not the loop's thread");
+    requireLoopThread(loop, "Inspector::changesSince()");
     const std::uint64_t generation = ++cursor.generation;
-    // A pending task's state, without describing what it awaits.
-    auto stateOf = [](const detail::TaskStateBase &t) {
-        return t.running ? TaskInfo::State::Running : t.waitingOn ? TaskInfo::State::Waiting : TaskInfo::State::Scheduled;
-    };
     if (generation == 1) {
         InspectorSnapshot full = snapshot();
         for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask)
-            cursor.tasks[t->id] = SnapshotCursor::Seen{t->steps, int(stateOf(*t)), t->cancelRequests, generation};
+            cursor.tasks[t->id] = SnapshotCursor::Seen{t->steps, int(pendingState(*t)), t->cancelRequests, generation};
         cursor.finishedSeen = d->finishedTotal;
         return full;
     }
@@ -610,14 +645,10 @@ InspectorSnapshot Inspector::changesSince(SnapshotCursor &cursor)
     s.partial = true;
     s.sequence = ++d->sequence;
     s.takenAt = loop.time();
-    std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> waiters;
-    for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask) {
-        if (t->waitingOn && t->waitingOn->task && !t->running)
-            waiters[t->waitingOn->task->id].push_back(t->id);
-    }
+    Private::AwaitersByTask waiters = Private::awaitersByTask(loop);
     for (const detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask) {
         const auto it = cursor.tasks.find(t->id);
-        const TaskInfo::State state = stateOf(*t);
+        const TaskInfo::State state = pendingState(*t);
         if (it != cursor.tasks.end() && it->second.steps == t->steps && it->second.state == int(state)
             && it->second.cancelling == t->cancelRequests) {
             it->second.generation = generation;
@@ -626,7 +657,7 @@ InspectorSnapshot Inspector::changesSince(SnapshotCursor &cursor)
         TaskSnapshot changed = d->describeTask(*t, s.takenAt);
         const auto w = waiters.find(t->id);
         if (w != waiters.end())
-            changed.awaitedBy = w->second;
+            changed.awaitedBy = std::move(w->second);
         cursor.tasks[t->id] = SnapshotCursor::Seen{t->steps, int(state), t->cancelRequests, generation};
         s.tasks.push_back(std::move(changed));
     }
@@ -654,8 +685,7 @@ InspectorSnapshot Inspector::changesSince(SnapshotCursor &cursor)
 bool Inspector::cancelTask(std::uint64_t id, const QString &message)
 {
     LoopCore &loop = d->loop;
-    if (detail::currentThreadTag() != loop.ownerThreadTag())
-        throw RuntimeError("Inspector::cancelTask(): not the loop's thread");
+    requireLoopThread(loop, "Inspector::cancelTask()");
     for (detail::TaskStateBase *t = loop.m_tasksHead; t; t = t->nextTask) {
         if (t->id == id)
             return TaskBase::fromState(t->future).cancel(message);

@@ -1,6 +1,7 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/inspect/remoteinspector.h>
 
+#include <qaio/base/detail/jsonwriter_p.h>
 #include <qaio/base/errors.h>
 #include <qaio/core/loopcore.h>
 #include <qaio/inspect/inspector.h>
@@ -17,6 +18,7 @@
 #include <QtNetwork/QLocalSocket>
 
 #include <list>
+#include <variant>
 
 namespace qaio {
 
@@ -35,6 +37,23 @@ QJsonObject errorReply(const QJsonValue &id, const QString &code, const QString 
     reply[QLatin1String("id")] = id;
     reply[QLatin1String("error")] = error;
     return reply;
+}
+
+/*! A reply whose result is JSON already serialised (a snapshot: no QJsonObject of it). */
+QByteArray resultReply(const QJsonValue &id, const QByteArray &resultJson)
+{
+    QByteArray out;
+    detail::JsonWriter json(out);
+    json.beginObject().key("id");
+    if (id.isString())
+        json.value(id.toString());
+    else if (id.isDouble())
+        json.value(id.toDouble());
+    else
+        json.null();
+    json.key("result").raw(resultJson);
+    json.endObject();
+    return out;
 }
 
 QJsonObject resultReply(const QJsonValue &id, const QJsonValue &result)
@@ -120,7 +139,19 @@ public:
 
     void send(Connection &c, const QJsonObject &message)
     {
-        c.socket->write(QJsonDocument(message).toJson(QJsonDocument::Compact) + '\n');
+        send(c, QJsonDocument(message).toJson(QJsonDocument::Compact));
+    }
+
+    void send(Connection &c, QByteArray line)
+    {
+        line += '\n';
+        c.socket->write(line);
+    }
+
+    void refuseLargeRequest(Connection &c)
+    {
+        send(c, errorReply(QJsonValue(), QStringLiteral("request-too-large"),
+                           QStringLiteral("a request may not exceed %1 bytes").arg(options.maxRequestBytes)));
     }
 
     void readRequests(Connection &c)
@@ -131,8 +162,7 @@ public:
             if (newline < 0) {
                 if (c.pending.size() > options.maxRequestBytes) {
                     if (!c.discarding)
-                        send(c, errorReply(QJsonValue(), QStringLiteral("request-too-large"),
-                                           QStringLiteral("a request may not exceed %1 bytes").arg(options.maxRequestBytes)));
+                        refuseLargeRequest(c);
                     c.discarding = true;
                     c.pending.clear();
                 }
@@ -145,17 +175,17 @@ public:
                 continue;
             }
             if (line.size() > options.maxRequestBytes) {
-                send(c, errorReply(QJsonValue(), QStringLiteral("request-too-large"),
-                                   QStringLiteral("a request may not exceed %1 bytes").arg(options.maxRequestBytes)));
+                refuseLargeRequest(c);
                 continue;
             }
             if (line.trimmed().isEmpty())
                 continue;
-            send(c, handle(c, line));
+            std::visit([&](auto &&reply) { send(c, std::move(reply)); }, handle(c, line));
         }
     }
 
-    QJsonObject handle(Connection &c, const QByteArray &line)
+    /*! The reply to the request \a line: an object, or bytes already serialised. */
+    std::variant<QJsonObject, QByteArray> handle(Connection &c, const QByteArray &line)
     {
         QJsonParseError parseError{};
         const QJsonDocument document = QJsonDocument::fromJson(line, &parseError);
@@ -185,7 +215,7 @@ public:
                 return resultReply(id, result);
             }
             if (m == QLatin1String("snapshot"))
-                return resultReply(id, snapshotToJson(inspector.snapshot()));
+                return resultReply(id, snapshotToCompactJson(inspector.snapshot()));
             if (m == QLatin1String("subscribe"))
                 return subscribe(c, id, params);
             if (m == QLatin1String("unsubscribe")) {
@@ -251,10 +281,12 @@ public:
             return; // nothing ran since the last one: nothing changed
         c.lastStreamedRun = run;
         const InspectorSnapshot snapshot = inspector.changesSince(*c.cursor);
-        QJsonObject event;
-        event[QLatin1String("event")] = QStringLiteral("snapshot");
-        event[QLatin1String("data")] = snapshotToJson(snapshot);
-        send(c, event);
+        QByteArray event;
+        detail::JsonWriter json(event);
+        json.beginObject().key("event").value("snapshot");
+        json.key("data").raw(snapshotToCompactJson(snapshot));
+        json.endObject();
+        send(c, std::move(event));
     }
 
     QJsonObject cancel(const QJsonValue &id, const QJsonObject &params)

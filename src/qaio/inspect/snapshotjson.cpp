@@ -1,180 +1,245 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include <qaio/inspect/snapshotjson.h>
 
-#include <QtCore/QJsonArray>
+#include <qaio/base/detail/jsonwriter_p.h>
+
+#include <QtCore/QJsonDocument>
 
 namespace qaio {
 
 namespace {
 
-qint64 nanoseconds(Duration d)
+using detail::JsonWriter;
+
+std::int64_t nanoseconds(Duration d)
 {
-    return qint64(d.count());
+    return std::int64_t(d.count());
 }
 
-qint64 nanoseconds(TimePoint t)
+std::int64_t nanoseconds(TimePoint t)
 {
-    return qint64(t.time_since_epoch().count());
+    return std::int64_t(t.time_since_epoch().count());
 }
 
-QJsonArray histogramToJson(const DurationHistogram &h)
+void writeHistogram(JsonWriter &json, const DurationHistogram &h)
 {
-    QJsonArray out;
+    json.beginArray();
     for (std::uint32_t count : h)
-        out.append(qint64(count));
-    return out;
+        json.value(std::uint64_t(count));
+    json.endArray();
 }
 
-QJsonArray idsToJson(const std::vector<std::uint64_t> &ids)
+void writeIds(JsonWriter &json, const std::vector<std::uint64_t> &ids)
 {
-    QJsonArray out;
+    json.beginArray();
     for (std::uint64_t id : ids)
-        out.append(qint64(id));
-    return out;
+        json.value(id);
+    json.endArray();
 }
 
-QJsonObject edgeToJson(const AwaitEdge &e)
+void writeSite(JsonWriter &json, const SourceLocation &site)
 {
-    QJsonObject o;
-    o[QLatin1String("kind")] = AwaitEdge::kindName(e.kind);
-    o[QLatin1String("label")] = e.label;
-    o[QLatin1String("detail")] = e.detail;
+    json.beginObject();
+    json.key("file").value(site.file_name());
+    json.key("line").value(std::int64_t(site.line()));
+    json.key("function").value(site.function_name());
+    json.endObject();
+}
+
+void writeEdge(JsonWriter &json, const AwaitEdge &e)
+{
+    json.beginObject();
+    json.key("kind").value(AwaitEdge::kindName(e.kind));
+    json.key("label").value(e.label);
+    json.key("detail").value(e.detail);
     if (e.kind == AwaitEdge::Kind::Task)
-        o[QLatin1String("taskId")] = qint64(e.taskId);
-    o[QLatin1String("futureCreatedAt")] = siteToJson(e.futureCreatedAt);
-    o[QLatin1String("futureCreatedByTask")] = qint64(e.futureCreatedByTask);
+        json.key("taskId").value(e.taskId);
+    json.key("futureCreatedAt");
+    writeSite(json, e.futureCreatedAt);
+    json.key("futureCreatedByTask").value(e.futureCreatedByTask);
     if (e.deadline != TimePoint{})
-        o[QLatin1String("deadlineNs")] = nanoseconds(e.deadline);
+        json.key("deadlineNs").value(nanoseconds(e.deadline));
     if (e.fd >= 0)
-        o[QLatin1String("fd")] = qint64(e.fd);
+        json.key("fd").value(std::int64_t(e.fd));
     if (e.pid)
-        o[QLatin1String("pid")] = e.pid;
+        json.key("pid").value(std::int64_t(e.pid));
     if (e.resourceId)
-        o[QLatin1String("resourceId")] = qint64(e.resourceId);
-    return o;
+        json.key("resourceId").value(e.resourceId);
+    if (e.holderTaskId)
+        json.key("holderTaskId").value(e.holderTaskId);
+    json.endObject();
 }
 
-QJsonObject warningToJson(const InspectorWarning &w)
+void writeTask(JsonWriter &json, const TaskSnapshot &t)
 {
-    QJsonObject o;
-    o[QLatin1String("kind")] = InspectorWarning::kindName(w.kind);
-    o[QLatin1String("taskId")] = qint64(w.taskId);
-    o[QLatin1String("taskName")] = w.taskName;
-    if (!w.cycle.empty())
-        o[QLatin1String("cycle")] = idsToJson(w.cycle);
-    o[QLatin1String("createdAt")] = siteToJson(w.createdAt);
-    o[QLatin1String("awaitSite")] = siteToJson(w.awaitSite);
-    o[QLatin1String("message")] = w.message;
-    return o;
+    json.beginObject();
+    json.key("id").value(t.id);
+    json.key("parentId").value(t.parentId);
+    json.key("name").value(t.name);
+    json.key("state").value(TaskInfo::stateName(t.state));
+    json.key("createdAt");
+    writeSite(json, t.createdAt);
+    json.key("awaitStack").beginArray();
+    for (const SourceLocation &site : t.awaitStack)
+        writeSite(json, site);
+    json.endArray();
+    if (t.awaits) {
+        json.key("awaits");
+        writeEdge(json, *t.awaits);
+    }
+    json.key("awaitedBy");
+    writeIds(json, t.awaitedBy);
+    json.key("steps").value(std::uint64_t(t.steps));
+    json.key("busyNs").value(nanoseconds(t.busyTime));
+    json.key("idleNs").value(nanoseconds(t.idleTime));
+    json.key("scheduledNs").value(nanoseconds(t.scheduledTime));
+    json.key("stepHistogram");
+    writeHistogram(json, t.stepDurations);
+    json.key("yields").value(std::uint64_t(t.yields));
+    json.key("cancelling").value(t.cancelling);
+    json.key("cancelMessage").value(t.cancelMessage);
+    json.endObject();
+}
+
+void writeWarning(JsonWriter &json, const InspectorWarning &w)
+{
+    json.beginObject();
+    json.key("kind").value(InspectorWarning::kindName(w.kind));
+    json.key("taskId").value(w.taskId);
+    json.key("taskName").value(w.taskName);
+    if (!w.cycle.empty()) {
+        json.key("cycle");
+        writeIds(json, w.cycle);
+    }
+    json.key("createdAt");
+    writeSite(json, w.createdAt);
+    json.key("awaitSite");
+    writeSite(json, w.awaitSite);
+    json.key("message").value(w.message);
+    json.endObject();
+}
+
+void writeLoop(JsonWriter &json, const LoopFigures &f)
+{
+    json.beginObject();
+    json.key("readyCallbacks").value(std::uint64_t(f.readyCallbacks));
+    json.key("timersPending").value(std::uint64_t(f.timersPending));
+    json.key("watchedFds").value(std::uint64_t(f.watchedFds));
+    json.key("liveFutures").value(std::uint64_t(f.liveFutures));
+    json.key("pendingTasks").value(std::uint64_t(f.pendingTasks));
+    json.key("callbacksRun").value(std::uint64_t(f.callbacksRun));
+    json.key("wakeUps").value(std::uint64_t(f.wakeUps));
+    json.key("callbacksPerSecond").value(f.callbacksPerSecond);
+    json.key("timerLagHistogram");
+    writeHistogram(json, f.timerLag);
+    json.key("timeInQaioNs").value(nanoseconds(f.timeInQaio));
+    json.key("timeInQtOutsideQaioNs").value(nanoseconds(f.timeInQtOutsideQaio));
+    json.endObject();
+}
+
+void writeResource(JsonWriter &json, const ResourceInfo &r)
+{
+    json.beginObject();
+    json.key("id").value(r.id);
+    json.key("kind").value(r.kind);
+    json.key("description").value(r.description);
+    if (r.fd >= 0)
+        json.key("fd").value(std::int64_t(r.fd));
+    if (r.bytesIn >= 0)
+        json.key("bytesIn").value(std::int64_t(r.bytesIn));
+    if (r.bytesOut >= 0)
+        json.key("bytesOut").value(std::int64_t(r.bytesOut));
+    json.key("writeBufferSize").value(std::int64_t(r.writeBufferSize));
+    json.key("readingPaused").value(r.readingPaused);
+    json.key("writingPaused").value(r.writingPaused);
+    json.key("closing").value(r.closing);
+    json.key("waitingTasks");
+    writeIds(json, r.waitingTasks);
+    json.endObject();
+}
+
+void writeSlowEvent(JsonWriter &json, const SlowEvent &e)
+{
+    json.beginObject();
+    json.key("taskId").value(e.taskId);
+    json.key("what").value(e.what);
+    json.key("site");
+    writeSite(json, e.site);
+    json.key("tookNs").value(nanoseconds(e.took));
+    json.key("atNs").value(nanoseconds(e.at));
+    json.endObject();
+}
+
+void writeSnapshot(JsonWriter &json, const InspectorSnapshot &s)
+{
+    json.beginObject();
+    json.key("protocol").value(kInspectorProtocolVersion);
+    json.key("partial").value(s.partial);
+    if (s.partial) {
+        json.key("removedTasks");
+        writeIds(json, s.removedTasks);
+    }
+    json.key("sequence").value(std::uint64_t(s.sequence));
+    json.key("takenAtNs").value(nanoseconds(s.takenAt));
+    json.key("tasks").beginArray();
+    for (const TaskSnapshot &t : s.tasks)
+        writeTask(json, t);
+    json.endArray();
+    json.key("finished").beginArray();
+    for (const TaskSnapshot &t : s.finished)
+        writeTask(json, t);
+    json.endArray();
+    json.key("loop");
+    writeLoop(json, s.loop);
+    json.key("resources").beginArray();
+    for (const ResourceInfo &r : s.resources)
+        writeResource(json, r);
+    json.endArray();
+    json.key("slow").beginArray();
+    for (const SlowEvent &e : s.slow)
+        writeSlowEvent(json, e);
+    json.endArray();
+    json.key("warnings").beginArray();
+    for (const InspectorWarning &w : s.warnings)
+        writeWarning(json, w);
+    json.endArray();
+    json.endObject();
+}
+
+template <class Value, class Write>
+QJsonObject toJsonObject(const Value &value, Write write)
+{
+    QByteArray out;
+    JsonWriter json(out);
+    write(json, value);
+    return QJsonDocument::fromJson(out).object();
 }
 
 } // namespace
 
+QByteArray snapshotToCompactJson(const InspectorSnapshot &snapshot)
+{
+    QByteArray out;
+    // About 900 bytes a task: one allocation for the common sizes.
+    out.reserve(qsizetype(1024 + 900 * (snapshot.tasks.size() + snapshot.finished.size())));
+    JsonWriter json(out);
+    writeSnapshot(json, snapshot);
+    return out;
+}
+
+QJsonObject snapshotToJson(const InspectorSnapshot &snapshot)
+{
+    return QJsonDocument::fromJson(snapshotToCompactJson(snapshot)).object();
+}
+
+QJsonObject taskToJson(const TaskSnapshot &task)
+{
+    return toJsonObject(task, writeTask);
+}
+
 QJsonObject siteToJson(const SourceLocation &site)
 {
-    QJsonObject o;
-    o[QLatin1String("file")] = QString::fromUtf8(site.file_name());
-    o[QLatin1String("line")] = qint64(site.line());
-    o[QLatin1String("function")] = QString::fromUtf8(site.function_name());
-    return o;
-}
-
-QJsonObject taskToJson(const TaskSnapshot &t)
-{
-    QJsonObject o;
-    o[QLatin1String("id")] = qint64(t.id);
-    o[QLatin1String("parentId")] = qint64(t.parentId);
-    o[QLatin1String("name")] = t.name;
-    o[QLatin1String("state")] = TaskInfo::stateName(t.state);
-    o[QLatin1String("createdAt")] = siteToJson(t.createdAt);
-    QJsonArray stack;
-    for (const SourceLocation &site : t.awaitStack)
-        stack.append(siteToJson(site));
-    o[QLatin1String("awaitStack")] = stack;
-    if (t.awaits)
-        o[QLatin1String("awaits")] = edgeToJson(*t.awaits);
-    o[QLatin1String("awaitedBy")] = idsToJson(t.awaitedBy);
-    o[QLatin1String("steps")] = qint64(t.steps);
-    o[QLatin1String("busyNs")] = nanoseconds(t.busyTime);
-    o[QLatin1String("idleNs")] = nanoseconds(t.idleTime);
-    o[QLatin1String("scheduledNs")] = nanoseconds(t.scheduledTime);
-    o[QLatin1String("stepHistogram")] = histogramToJson(t.stepDurations);
-    o[QLatin1String("yields")] = qint64(t.yields);
-    o[QLatin1String("cancelling")] = t.cancelling;
-    o[QLatin1String("cancelMessage")] = t.cancelMessage;
-    return o;
-}
-
-QJsonObject snapshotToJson(const InspectorSnapshot &s)
-{
-    QJsonObject o;
-    o[QLatin1String("protocol")] = kInspectorProtocolVersion;
-    o[QLatin1String("partial")] = s.partial;
-    if (s.partial)
-        o[QLatin1String("removedTasks")] = idsToJson(s.removedTasks);
-    o[QLatin1String("sequence")] = qint64(s.sequence);
-    o[QLatin1String("takenAtNs")] = nanoseconds(s.takenAt);
-    auto tasksToJson = [](const std::vector<TaskSnapshot> &tasks) {
-        QJsonArray out;
-        for (const TaskSnapshot &t : tasks)
-            out.append(taskToJson(t));
-        return out;
-    };
-    o[QLatin1String("tasks")] = tasksToJson(s.tasks);
-    o[QLatin1String("finished")] = tasksToJson(s.finished);
-
-    const LoopFigures &f = s.loop;
-    QJsonObject loop;
-    loop[QLatin1String("readyCallbacks")] = qint64(f.readyCallbacks);
-    loop[QLatin1String("timersPending")] = qint64(f.timersPending);
-    loop[QLatin1String("watchedFds")] = qint64(f.watchedFds);
-    loop[QLatin1String("liveFutures")] = qint64(f.liveFutures);
-    loop[QLatin1String("pendingTasks")] = qint64(f.pendingTasks);
-    loop[QLatin1String("callbacksRun")] = qint64(f.callbacksRun);
-    loop[QLatin1String("wakeUps")] = qint64(f.wakeUps);
-    loop[QLatin1String("callbacksPerSecond")] = f.callbacksPerSecond;
-    loop[QLatin1String("timerLagHistogram")] = histogramToJson(f.timerLag);
-    loop[QLatin1String("timeInQaioNs")] = nanoseconds(f.timeInQaio);
-    loop[QLatin1String("timeInQtOutsideQaioNs")] = nanoseconds(f.timeInQtOutsideQaio);
-    o[QLatin1String("loop")] = loop;
-
-    QJsonArray resources;
-    for (const ResourceInfo &r : s.resources) {
-        QJsonObject j;
-        j[QLatin1String("id")] = qint64(r.id);
-        j[QLatin1String("kind")] = r.kind;
-        j[QLatin1String("description")] = r.description;
-        if (r.fd >= 0)
-            j[QLatin1String("fd")] = qint64(r.fd);
-        if (r.bytesIn >= 0)
-            j[QLatin1String("bytesIn")] = qint64(r.bytesIn);
-        if (r.bytesOut >= 0)
-            j[QLatin1String("bytesOut")] = qint64(r.bytesOut);
-        j[QLatin1String("writeBufferSize")] = qint64(r.writeBufferSize);
-        j[QLatin1String("readingPaused")] = r.readingPaused;
-        j[QLatin1String("writingPaused")] = r.writingPaused;
-        j[QLatin1String("closing")] = r.closing;
-        j[QLatin1String("waitingTasks")] = idsToJson(r.waitingTasks);
-        resources.append(j);
-    }
-    o[QLatin1String("resources")] = resources;
-
-    QJsonArray slow;
-    for (const SlowEvent &e : s.slow) {
-        QJsonObject j;
-        j[QLatin1String("taskId")] = qint64(e.taskId);
-        j[QLatin1String("what")] = e.what;
-        j[QLatin1String("site")] = siteToJson(e.site);
-        j[QLatin1String("tookNs")] = nanoseconds(e.took);
-        j[QLatin1String("atNs")] = nanoseconds(e.at);
-        slow.append(j);
-    }
-    o[QLatin1String("slow")] = slow;
-    QJsonArray warnings;
-    for (const InspectorWarning &w : s.warnings)
-        warnings.append(warningToJson(w));
-    o[QLatin1String("warnings")] = warnings;
-    return o;
+    return toJsonObject(site, writeSite);
 }
 
 } // namespace qaio

@@ -60,6 +60,7 @@ struct AwaitEdge
     qintptr fd = -1;                    // Kind::Fd
     qint64 pid = 0;                     // Kind::Subprocess
     std::uint64_t resourceId = 0;       // the transport or server involved, if any
+    std::uint64_t holderTaskId = 0;     // Kind::Lock: the task holding the lock; 0: none or not a task
 
     static QString kindName(Kind kind);
 };

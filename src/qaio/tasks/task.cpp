@@ -149,6 +149,36 @@ void TaskStateBase::scheduleStep()
     future->loop->callSoonDetached([this] { step(); }, future->where, true);
 }
 
+// Inlined into step(), its only caller: it runs after every step of every task, so the
+// part that usually does nothing (slow steps, traces) is a cold call of its own.
+[[gnu::always_inline]] inline void TaskStateBase::noteStepEnd(TimePoint begin, TimePoint end,
+                                                              std::uint64_t wokenBy) noexcept
+{
+#if QAIO_INTROSPECTION
+    LoopCore *loop = future->loop;
+    const Duration took = end - begin;
+    stepDurations.add(took);
+    loop->setRecentTime(end);
+    if (waitingOn) {
+        waitingSince = end;
+    } else if (readyMarked) {
+        readySince = end; // rescheduled itself: ready from the end of this step
+    }
+    if (took >= loop->m_slowCallbackDuration || loop->m_traceSteps) [[unlikely]] {
+        [&]() __attribute__((noinline, cold)) {
+            if (took >= loop->m_slowCallbackDuration && loop->m_introspection)
+                loop->m_introspection->slowStep(*this, took);
+            if (loop->m_traceSteps)
+                loop->m_introspection->stepRan(*this, begin, end, wokenBy);
+        }();
+    }
+#else
+    (void)begin;
+    (void)end;
+    (void)wokenBy;
+#endif
+}
+
 void TaskStateBase::step()
 {
     if (future->status != FutureStatus::Pending || !root)
@@ -217,29 +247,6 @@ void TaskStateBase::step()
     unregisterFromLoop(); // may delete this
     if (!deletesTask)
         loop->setStepStamp(end);
-}
-
-void TaskStateBase::noteStepEnd(TimePoint begin, TimePoint end, std::uint64_t wokenBy) noexcept
-{
-#if QAIO_INTROSPECTION
-    LoopCore *loop = future->loop;
-    const Duration took = end - begin;
-    stepDurations.add(took);
-    loop->setRecentTime(end);
-    if (waitingOn) {
-        waitingSince = end;
-    } else if (readyMarked) {
-        readySince = end; // rescheduled itself: ready from the end of this step
-    }
-    if (took >= loop->m_slowCallbackDuration && loop->m_introspection)
-        loop->m_introspection->slowStep(*this, took);
-    if (loop->m_traceSteps)
-        loop->m_introspection->stepRan(*this, begin, end, wokenBy);
-#else
-    (void)begin;
-    (void)end;
-    (void)wokenBy;
-#endif
 }
 
 bool TaskStateBase::wasAwaited() const noexcept

@@ -9,6 +9,7 @@
 
 #include <qaio/qaio.h>
 #include <qaio/inspect/inspector.h>
+#include <qaio/inspect/snapshotjson.h>
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -293,6 +294,7 @@ private Q_SLOTS:
         QCOMPARE(lk.awaits->kind, Kind::Lock);
         QCOMPARE(lk.awaits->label, QStringLiteral("Lock.acquire"));
         QVERIFY2(lk.awaits->detail.contains(QStringLiteral("locked")), qPrintable(lk.awaits->detail));
+        QCOMPARE(lk.awaits->holderTaskId, holder.id()); // the task that took it, finished since
         QCOMPARE(findTask(s, getter.id()).awaits->kind, Kind::Queue);
         QCOMPARE(findTask(s, getter.id()).awaits->label, QStringLiteral("Queue.get"));
 
@@ -435,6 +437,77 @@ private Q_SLOTS:
         runReady(loop, inspector);
         QVERIFY(a.cancelled());
         QVERIFY(b.cancelled()); // b awaited a, which was cancelled
+    }
+
+    void warnsAboutDeadlocksThroughLocks()
+    {
+        auto &loop = guard->loop();
+        qaio::Inspector inspector(loop);
+        // C takes the lock, then awaits D; D waits for the lock: neither can go on.
+        qaio::Lock shared(QStringLiteral("shared"));
+        qaio::Future<qaio::TaskBase> toD = loop.createFuture<qaio::TaskBase>();
+        qaio::Task<void> c = loop.createTask(
+            [](qaio::Lock *l, qaio::Future<qaio::TaskBase> other) -> qaio::Coro<void> {
+                co_await l->acquire();
+                qaio::TaskBase t = co_await other;
+                co_await t;
+                l->release();
+            }(&shared, toD),
+            "C");
+        qaio::Task<void> d = loop.createTask(
+            [](qaio::Lock *l) -> qaio::Coro<void> {
+                co_await l->acquire();
+                l->release();
+            }(&shared),
+            "D");
+        toD.setResult(d);
+        // E takes a lock it holds already: a Lock is not reentrant.
+        qaio::Lock own(QStringLiteral("own"));
+        qaio::Task<void> e = loop.createTask(
+            [](qaio::Lock *l) -> qaio::Coro<void> {
+                co_await l->acquire();
+                co_await l->acquire();
+            }(&own),
+            "E");
+        // F holds a lock while it sleeps, G waits for it: a wait, not a deadlock.
+        qaio::Lock busy(QStringLiteral("busy"));
+        qaio::Task<void> f = loop.createTask(
+            [](qaio::Lock *l) -> qaio::Coro<void> {
+                qaio::LockGuard held = co_await l->scoped();
+                co_await qaio::sleep(3600);
+            }(&busy),
+            "F");
+        qaio::Task<void> g = loop.createTask(
+            [](qaio::Lock *l) -> qaio::Coro<void> {
+                co_await l->acquire();
+                l->release();
+            }(&busy),
+            "G");
+        runReady(loop, inspector);
+
+        const qaio::InspectorSnapshot s = inspector.snapshot();
+        QCOMPARE(findTask(s, d.id()).awaits->holderTaskId, c.id());
+        QCOMPARE(findTask(s, g.id()).awaits->holderTaskId, f.id());
+        QCOMPARE(countWarnings(s, WarningKind::AwaitCycle), 2);
+        for (const qaio::InspectorWarning &w : s.warnings) {
+            if (w.kind != WarningKind::AwaitCycle)
+                continue;
+            if (w.taskId == e.id()) {
+                QCOMPARE(w.cycle, std::vector<std::uint64_t>{e.id()});
+                QVERIFY2(w.message.contains(QStringLiteral("which it holds itself")), qPrintable(w.message));
+            } else {
+                QCOMPARE(w.cycle.size(), std::size_t(2));
+                QVERIFY(w.cycle != std::vector<std::uint64_t>({f.id(), g.id()}));
+                QVERIFY2(w.message.contains(QStringLiteral("D waits for <Lock 'shared'")), qPrintable(w.message));
+                QVERIFY2(w.message.contains(QStringLiteral("held by C")), qPrintable(w.message));
+            }
+        }
+
+        for (qaio::Task<void> *t : {&c, &e, &f})
+            t->cancel();
+        runReady(loop, inspector);
+        QVERIFY(d.cancelled()); // C passed its cancellation on to the task it awaited
+        loop.runUntilComplete(qaio::Future<void>(g)); // F's guard released the lock as it was cancelled
     }
 
     void warnsAboutLostWakers()
@@ -616,6 +689,54 @@ private Q_SLOTS:
         QCOMPARE(cancelling.tasks.size(), std::size_t(1)); // its cancellation count changed
         QCOMPARE(cancelling.tasks.front().id, idle.id());
         fresh.cancel();
+        runReady(loop, inspector);
+    }
+
+    void snapshotAsJson()
+    {
+        auto &loop = guard->loop();
+        qaio::Inspector inspector(loop);
+        // Every character JSON must escape, and text beyond ASCII.
+        const QString awkward = QStringLiteral("quote\" back\\ nl\n tab\t bell\x07 \u00fcn\u00efcode \u2603");
+        qaio::Future<int> f = loop.createFuture<int>();
+        qaio::Task<void> waiter = loop.createTask(awaitFuture(f), awkward);
+        qaio::Task<void> sleeper = loop.createTask(sleepFor(1h), "sleeper");
+        runReady(loop, inspector);
+        sleeper.cancel(QStringLiteral("why: \"enough\""));
+
+        const qaio::InspectorSnapshot s = inspector.snapshot();
+        const QByteArray bytes = qaio::snapshotToCompactJson(s);
+        QVERIFY(!bytes.contains('\n')); // one line of the remote protocol
+        QJsonParseError error{};
+        const QJsonObject json = QJsonDocument::fromJson(bytes, &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        QCOMPARE(json, qaio::snapshotToJson(s));
+        QCOMPARE(json.value("protocol").toInt(), qaio::kInspectorProtocolVersion);
+        QCOMPARE(json.value("partial").toBool(true), false);
+        QCOMPARE(json.value("loop").toObject().value("pendingTasks").toInt(), 2);
+
+        const QJsonArray tasks = json.value("tasks").toArray();
+        QCOMPARE(tasks.size(), 2);
+        for (const QJsonValue &value : tasks) {
+            const QJsonObject task = value.toObject();
+            const qaio::TaskSnapshot &t = findTask(s, std::uint64_t(task.value("id").toInteger()));
+            QCOMPARE(task, qaio::taskToJson(t));
+            QCOMPARE(task.value("name").toString(), t.name);
+            QCOMPARE(task.value("state").toString(), qaio::TaskInfo::stateName(t.state));
+            QCOMPARE(task.value("createdAt").toObject(), qaio::siteToJson(t.createdAt));
+            QCOMPARE(task.value("createdAt").toObject().value("line").toInt(), int(t.createdAt.line()));
+            QCOMPARE(task.value("awaits").toObject().value("kind").toString(), qaio::AwaitEdge::kindName(t.awaits->kind));
+            QCOMPARE(task.value("awaitStack").toArray().size(), qsizetype(t.awaitStack.size()));
+            QCOMPARE(task.value("cancelling").toInt(), t.cancelling);
+            QCOMPARE(task.value("cancelMessage").toString(), t.cancelMessage);
+            qint64 counted = 0;
+            for (const QJsonValue &bucket : task.value("stepHistogram").toArray())
+                counted += bucket.toInteger();
+            QCOMPARE(counted, qint64(t.steps));
+        }
+        QCOMPARE(findTask(s, waiter.id()).name, awkward);
+        QCOMPARE(findTask(s, sleeper.id()).cancelMessage, QStringLiteral("why: \"enough\""));
+        f.setResult(1);
         runReady(loop, inspector);
     }
 

@@ -15,9 +15,14 @@ struct LockState final : AcquirableState
 
     void release() override;
     QString describe() const override;
+    std::uint64_t holderTaskId() const noexcept override { return holder; }
     void wakeUpFirst();
+    /*! Marks the lock taken by the running task (asyncio's locks have no owner: this is
+        only what the inspector shows). */
+    void take() noexcept;
 
     bool locked = false;
+    std::uint64_t holder = 0; // the id of the task that took it; 0: outside any task
 };
 
 /*! Lock::acquire(). */

@@ -174,6 +174,9 @@ public:
     virtual QString describe() const = 0;
     /*! Tasks waiting on the primitive (a queue has two lines). */
     virtual qsizetype waiterCount() const noexcept { return qsizetype(waiters.size()); }
+    /*! The task that holds the primitive, for those one task holds (a Lock); 0 if none.
+        The inspector follows it to find deadlocks through locks. */
+    virtual std::uint64_t holderTaskId() const noexcept { return 0; }
 
     /*! Joins the line of waiters (see WaitingPlace); \a label names the wait for the
         inspector ("Lock.acquire"). */
@@ -219,6 +222,7 @@ inline void WaitingPlace::describeAwait(AwaitEdge &edge) const
 {
     edge.detail = m_owner.describe();
     edge.futureCreatedAt = m_owner.where;
+    edge.holderTaskId = m_owner.holderTaskId();
 }
 
 /*! asyncio's repr() of a primitive: "<Lock 'name' [locked, waiters:2] created at f.cpp:12>". */
