@@ -2,6 +2,7 @@
 // qaio-inspect: looks into a running qaio program that serves its inspector
 // (QAIO_INSPECT=NAME, EventLoop::serveInspector()): its tasks, what each awaits, the
 // await tree, a live table; and cancels a task. The protocol: docs/inspector-protocol.md.
+#include <qaio/base/errors.h>
 #include <qaio/inspect/remoteinspector.h>
 #include <qaio/inspect/snapshotjson.h>
 
@@ -112,30 +113,6 @@ private:
     QJsonObject m_hello;
     int m_lastId = 0;
 };
-
-/*! Socket files in \a dir: "NAME.PID". */
-QStringList socketsIn(const QString &dir)
-{
-    return QDir(dir).entryList(QDir::System | QDir::Files | QDir::NoDotAndDotDot, QDir::Name);
-}
-
-/*! The socket of \a name (NAME or NAME.PID) in \a dir; throws a QString. */
-QString resolve(const QString &dir, const QString &name)
-{
-    QStringList matches;
-    for (const QString &entry : socketsIn(dir)) {
-        if (entry == name)
-            return dir + u'/' + entry;
-        const qsizetype dot = entry.lastIndexOf(u'.');
-        if (dot > 0 && entry.left(dot) == name)
-            matches << entry;
-    }
-    if (matches.isEmpty())
-        throw QStringLiteral("no process serves \"%1\" in %2 (qaio-inspect --list shows those that do)").arg(name, dir);
-    if (matches.size() > 1)
-        throw QStringLiteral("several processes serve \"%1\": %2; name one as NAME.PID").arg(name, matches.join(u", "));
-    return dir + u'/' + matches.first();
-}
 
 QString site(const QJsonObject &s)
 {
@@ -286,7 +263,7 @@ int main(int argc, char **argv)
     const QString directory = qaio::RemoteInspector::directory(options);
     try {
         if (parser.isSet(list)) {
-            for (const QString &entry : socketsIn(directory)) {
+            for (const QString &entry : qaio::RemoteInspector::servingSockets(options)) {
                 Client client;
                 if (!client.connectTo(directory + u'/' + entry).isEmpty())
                     continue; // a socket its process left behind
@@ -306,7 +283,7 @@ int main(int argc, char **argv)
             return 2;
         }
         Client client;
-        const QString problem = client.connectTo(resolve(directory, name));
+        const QString problem = client.connectTo(qaio::RemoteInspector::socketPathFor(name, options));
         if (!problem.isEmpty())
             throw QStringLiteral("cannot attach to %1: %2").arg(name, problem);
         if (parser.isSet(dump)) {
@@ -378,6 +355,9 @@ int main(int argc, char **argv)
         return 0;
     } catch (const QString &message) {
         err() << "qaio-inspect: " << message << '\n';
+        return 1;
+    } catch (const qaio::ValueError &e) {
+        err() << "qaio-inspect: " << e.message() << '\n';
         return 1;
     }
 }

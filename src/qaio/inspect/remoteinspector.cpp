@@ -9,6 +9,7 @@
 #include <qaio/platform/privatesocketdir_p.h>
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -317,6 +318,31 @@ QString RemoteInspector::directory(const RemoteInspectorOptions &options)
         return options.directory;
     const QString fromEnvironment = qEnvironmentVariable("QAIO_INSPECT_DIR");
     return fromEnvironment.isEmpty() ? detail::sys::defaultInspectDirectory() : fromEnvironment;
+}
+
+QStringList RemoteInspector::servingSockets(const RemoteInspectorOptions &options)
+{
+    return QDir(directory(options)).entryList(QDir::System | QDir::Files | QDir::NoDotAndDotDot, QDir::Name);
+}
+
+QString RemoteInspector::socketPathFor(const QString &name, const RemoteInspectorOptions &options)
+{
+    const QString dir = directory(options);
+    QStringList matches;
+    for (const QString &entry : servingSockets(options)) {
+        if (entry == name)
+            return dir + u'/' + entry;
+        const qsizetype dot = entry.lastIndexOf(u'.');
+        if (dot > 0 && entry.left(dot) == name)
+            matches << entry;
+    }
+    if (matches.isEmpty())
+        throw ValueError(QStringLiteral("no process serves \"%1\" in %2 (qaio-inspect --list shows those that do)")
+                             .arg(name, dir));
+    if (matches.size() > 1)
+        throw ValueError(QStringLiteral("several processes serve \"%1\": %2; name one as NAME.PID")
+                             .arg(name, matches.join(u", ")));
+    return dir + u'/' + matches.first();
 }
 
 RemoteInspector::RemoteInspector(Inspector &inspector, const QString &name, const RemoteInspectorOptions &options)

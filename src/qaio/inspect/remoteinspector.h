@@ -65,6 +65,12 @@ public:
 
     /*! The directory \a options lead to (see the file documentation). */
     static QString directory(const RemoteInspectorOptions &options = {});
+    /*! The sockets in directory(\a options), named "NAME.PID", sorted; a process that
+        ended without closing its socket may have left one behind. */
+    static QStringList servingSockets(const RemoteInspectorOptions &options = {});
+    /*! The socket path of \a name, "NAME" or "NAME.PID", among servingSockets(). Throws
+        ValueError when no process serves \a name, or several do and \a name has no pid. */
+    static QString socketPathFor(const QString &name, const RemoteInspectorOptions &options = {});
 
 private:
     class Private;

@@ -4,6 +4,7 @@
 // virtual clock, the bounded ring of finished tasks, loop figures, each warning from a
 // program that has the problem and not from one that doesn't, cancel by id.
 #include "looptestcase.h"
+#include "taskprograms.h"
 #include "signalpipe.h"
 #include "tracechecks.h"
 
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 using namespace std::chrono_literals;
+using namespace taskprograms;
 using Kind = qaio::AwaitEdge::Kind;
 using State = qaio::TaskInfo::State;
 using WarningKind = qaio::InspectorWarning::Kind;
@@ -45,16 +47,6 @@ qaio::Coro<int> outerWait(qaio::Future<int> f)
     g_outerLine = __LINE__ + 1;
     const int v = co_await innerWait(std::move(f));
     co_return v + 1;
-}
-
-qaio::Coro<void> awaitFuture(qaio::Future<int> f)
-{
-    (void)co_await f;
-}
-
-qaio::Coro<void> sleepFor(qaio::Duration d)
-{
-    co_await qaio::sleep(d);
 }
 
 // Advances the virtual clock by \a d inside its step: a step that "takes" d.
@@ -81,12 +73,6 @@ qaio::Coro<void> sleepingSteps(int times, qaio::Future<int> then)
     for (int i = 0; i < times; ++i)
         co_await qaio::sleep(1ms);
     (void)co_await then;
-}
-
-qaio::Coro<void> awaitTask(qaio::Future<qaio::TaskBase> other)
-{
-    qaio::TaskBase t = co_await other;
-    co_await t;
 }
 
 qaio::Coro<void> lostTemporary(qaio::LoopCore *loop)

@@ -4,6 +4,7 @@
 // lists it, shows it live and cancels a task in it; a peer of another user, a directory
 // others may enter, malformed and oversized requests are refused while serving goes on.
 #include "looptestcase.h"
+#include "taskprograms.h"
 #include "tracechecks.h"
 
 #include <qaio/qaio.h>
@@ -22,13 +23,9 @@
 #include <thread>
 
 using namespace std::chrono_literals;
+using namespace taskprograms;
 
 namespace {
-
-qaio::Coro<void> sleepFor(qaio::Duration d)
-{
-    co_await qaio::sleep(d);
-}
 
 qaio::Coro<void> awaitTask(qaio::Task<void> t)
 {

@@ -1,0 +1,3 @@
+# The inspector's task model (qml/models): label `inspector` (issue #12).
+set(QAIO_TEST_EXTRA_LABELS inspector)
+target_link_libraries(${name} PRIVATE qaioinspector)
