@@ -1,6 +1,8 @@
 // Copyright (c) qaio authors. Licensed under the MIT license.
 #include "taskmodel.h"
 
+#include "sitetext.h"
+
 #include <qaio/inspect/snapshotjson.h>
 
 #include <QtCore/QJsonArray>
@@ -12,15 +14,6 @@
 namespace qaio {
 
 namespace {
-
-QString siteText(const QJsonValue &site)
-{
-    const QJsonObject o = site.toObject();
-    const QString file = o.value(QLatin1String("file")).toString();
-    if (file.isEmpty())
-        return QString();
-    return QStringLiteral("%1:%2").arg(file).arg(o.value(QLatin1String("line")).toInteger());
-}
 
 // What an edge to anything but a task says of itself (a task's name is looked up when shown).
 QString edgeText(const QJsonObject &edge)

@@ -39,8 +39,8 @@ namespace qaio {
     view.setModel(&model);
     \endcode
 
-    Not yet: the await-tree mode (children are the tasks that await a task) and the
-    filtering proxy; both come with the QML views.
+    TaskFilterModel sorts and filters it. Not yet: the await-tree mode (children are the
+    tasks that await a task).
 */
 class TaskModel : public QAbstractTableModel
 {

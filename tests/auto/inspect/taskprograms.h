@@ -23,4 +23,28 @@ inline qaio::Coro<void> awaitTask(qaio::Future<qaio::TaskBase> other)
     co_await t;
 }
 
+/*! Two tasks, A and B, that await each other once started: a deadlock. */
+struct AwaitCycle
+{
+    qaio::Task<void> a;
+    qaio::Task<void> b;
+};
+
+inline AwaitCycle startAwaitCycle(qaio::EventLoop &loop)
+{
+    qaio::Future<qaio::TaskBase> toB = loop.createFuture<qaio::TaskBase>();
+    qaio::Future<qaio::TaskBase> toA = loop.createFuture<qaio::TaskBase>();
+    AwaitCycle cycle{loop.createTask(awaitTask(toB), "A"), loop.createTask(awaitTask(toA), "B")};
+    toB.setResult(cycle.b);
+    toA.setResult(cycle.a);
+    return cycle;
+}
+
+/*! Runs ticks while callbacks are ready (the virtual clock does not jump meanwhile). */
+inline void runReady(qaio::EventLoop &loop)
+{
+    while (loop.inspector().snapshot().loop.readyCallbacks > 0)
+        loop.runOnce();
+}
+
 } // namespace taskprograms

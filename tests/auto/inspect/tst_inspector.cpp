@@ -404,12 +404,7 @@ private Q_SLOTS:
     {
         auto &loop = guard->loop();
         qaio::Inspector inspector(loop);
-        qaio::Future<qaio::TaskBase> toB = loop.createFuture<qaio::TaskBase>();
-        qaio::Future<qaio::TaskBase> toA = loop.createFuture<qaio::TaskBase>();
-        qaio::Task<void> a = loop.createTask(awaitTask(toB), "A");
-        qaio::Task<void> b = loop.createTask(awaitTask(toA), "B");
-        toB.setResult(b);
-        toA.setResult(a);
+        auto [a, b] = startAwaitCycle(loop);
         runReady(loop, inspector);
         const qaio::InspectorSnapshot s = inspector.snapshot();
         QCOMPARE(countWarnings(s, WarningKind::AwaitCycle), 1);

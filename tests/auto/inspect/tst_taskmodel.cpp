@@ -6,6 +6,7 @@
 #include "looptestcase.h"
 #include "taskprograms.h"
 
+#include "taskfiltermodel.h"
 #include "taskmodel.h"
 
 #include <qaio/qaio.h>
@@ -21,11 +22,11 @@ using namespace taskprograms;
 
 namespace {
 
-// Runs ticks while callbacks are ready.
-void runReady(qaio::EventLoop &loop)
+qaio::Coro<void> yieldThenSleep(int yields)
 {
-    while (loop.inspector().snapshot().loop.readyCallbacks > 0)
-        loop.runOnce();
+    for (int i = 0; i < yields; ++i)
+        co_await qaio::sleep(0);
+    co_await qaio::sleep(3600);
 }
 
 QStringList taskNames(const qaio::TaskModel &model)
@@ -204,13 +205,8 @@ private Q_SLOTS:
         qaio::Inspector &inspector = loop.inspector();
         qaio::TaskModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        qaio::Future<qaio::TaskBase> toB = loop.createFuture<qaio::TaskBase>();
-        qaio::Future<qaio::TaskBase> toA = loop.createFuture<qaio::TaskBase>();
-        qaio::Task<void> a = loop.createTask(awaitTask(toB), "A");
-        qaio::Task<void> b = loop.createTask(awaitTask(toA), "B");
+        auto [a, b] = startAwaitCycle(loop);
         qaio::Task<void> bystander = loop.createTask(sleepFor(1h), "bystander");
-        toB.setResult(b);
-        toA.setResult(a);
         runReady(loop);
         QVERIFY(model.applyFrame(qaio::snapshotToJson(inspector.snapshot())));
         const QStringList cycle{QStringLiteral("await-cycle")};
@@ -264,6 +260,68 @@ private Q_SLOTS:
         QCOMPARE(qaio::TaskModel::formatDuration(3'200'000), QStringLiteral("3.20 ms"));
         QCOMPARE(qaio::TaskModel::formatDuration(1'500'000'000), QStringLiteral("1.50 s"));
         sleeper.cancel();
+        runReady(loop);
+    }
+
+    void filterAndSort()
+    {
+        auto &loop = guard->loop();
+        qaio::Inspector &inspector = loop.inspector(); // attached before tasks finish
+        qaio::TaskModel model;
+        qaio::TaskFilterModel filtered;
+        filtered.setSourceModel(&model);
+        QAbstractItemModelTester tester(&filtered, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        qaio::Task<void> fetchA = loop.createTask(yieldThenSleep(3), "fetch-a"); // 4 steps
+        qaio::Task<void> fetchB = loop.createTask(yieldThenSleep(1), "Fetch-b"); // 2 steps
+        qaio::Task<void> idle = loop.createTask(sleepFor(1h), "idle");
+        qaio::Task<void> done = loop.createTask(sleepFor(0s), "done");
+        auto [a, b] = startAwaitCycle(loop);
+        runReady(loop);
+        QVERIFY(model.applyFrame(qaio::snapshotToJson(inspector.snapshot())));
+        QCOMPARE(filtered.rowCount(), 6);
+
+        auto names = [&filtered] {
+            QStringList out;
+            for (int row = 0; row < filtered.rowCount(); ++row)
+                out << filtered.index(row, 0).data(qaio::TaskModel::NameRole).toString();
+            return out;
+        };
+        filtered.sortBy(qaio::TaskModel::StepsColumn, Qt::DescendingOrder);
+        QCOMPARE(names().mid(0, 2), QStringList({"fetch-a", "Fetch-b"}));
+
+        filtered.setNameFilter(QStringLiteral("FETCH"));
+        QCOMPARE(names(), QStringList({"fetch-a", "Fetch-b"}));
+        filtered.setNameFilter(QString());
+        filtered.setStates({QStringLiteral("finished")});
+        QCOMPARE(names(), QStringList{"done"});
+        filtered.setStates({});
+        filtered.setShowFinished(false);
+        QCOMPARE(filtered.rowCount(), 5);
+        filtered.setWarningsOnly(true);
+        const QStringList warned = names();
+        QCOMPARE(QSet<QString>(warned.begin(), warned.end()), QSet<QString>({"A", "B"}));
+        filtered.setWarningsOnly(false);
+        filtered.setMinAgeNs(std::numeric_limits<qint64>::max());
+        QCOMPARE(filtered.rowCount(), 0);
+        filtered.setMinAgeNs(0);
+        filtered.setMinBusyNs(1);
+        QVERIFY(filtered.rowCount() > 0); // every task that ran a step was busy a little
+        filtered.setMinBusyNs(0);
+        QCOMPARE(filtered.rowCount(), 5);
+        QCOMPARE(filtered.rowOfTask(idle.id()), filtered.mapFromSource(model.index(model.rowOfTask(idle.id()), 0)).row());
+        QCOMPARE(filtered.rowOfTask(done.id()), -1); // finished ones are hidden
+
+        // New frames move rows about; a persistent index stays on its task.
+        const QPersistentModelIndex first = filtered.index(filtered.rowOfTask(fetchA.id()), 0);
+        idle.cancel();
+        fetchB.cancel();
+        runReady(loop);
+        QVERIFY(model.applyFrame(qaio::snapshotToJson(inspector.snapshot())));
+        QVERIFY(first.isValid());
+        QCOMPARE(first.data(qaio::TaskModel::NameRole).toString(), QStringLiteral("fetch-a"));
+        QCOMPARE(filtered.rowOfTask(idle.id()), -1);
+        for (qaio::Task<void> *t : {&fetchA, &a})
+            t->cancel();
         runReady(loop);
     }
 
