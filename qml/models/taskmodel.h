@@ -39,8 +39,8 @@ namespace qaio {
     view.setModel(&model);
     \endcode
 
-    TaskFilterModel sorts and filters it. Not yet: the await-tree mode (children are the
-    tasks that await a task).
+    TaskFilterModel sorts and filters it; AwaitTreeModel shows its live tasks as the await
+    tree.
 */
 class TaskModel : public QAbstractTableModel
 {
