@@ -11,13 +11,15 @@ struct AwaitTreeModel::Node
 {
     quint64 id = 0;
     Node *parent = nullptr;
+    int rowInParent = 0; // kept by renumber(): parent() and data() need it in O(1)
     std::vector<std::unique_ptr<Node>> children;
 
-    int row() const
+    int row() const { return rowInParent; }
+    /*! Sets the rows of the children from \a from on, after an insertion or removal there. */
+    void renumber(std::size_t from)
     {
-        const auto &siblings = parent->children;
-        const auto it = std::find_if(siblings.begin(), siblings.end(), [this](const auto &n) { return n.get() == this; });
-        return int(it - siblings.begin());
+        for (std::size_t i = from; i < children.size(); ++i)
+            children[i]->rowInParent = int(i);
     }
 };
 
@@ -76,8 +78,9 @@ void AwaitTreeModel::removeNode(Node *node)
         for (const auto &child : n->children)
             stack.push_back(child.get());
     }
-    auto &siblings = node->parent->children;
-    siblings.erase(siblings.begin() + row);
+    Node *parent = node->parent;
+    parent->children.erase(parent->children.begin() + row);
+    parent->renumber(std::size_t(row));
     endRemoveRows();
 }
 
@@ -151,12 +154,13 @@ void AwaitTreeModel::sync()
             removeNode(node);
             continue;
         }
-        std::unique_ptr<Node> owned = std::move(node->parent->children[std::size_t(from)]);
-        node->parent->children.erase(node->parent->children.begin() + from);
-        const auto insertAt = std::find_if(siblings.begin(), siblings.end(),
-                                           [&](const auto &n) { return rank.value(n->id) > rank.value(id); });
+        Node *oldParent = node->parent;
+        std::unique_ptr<Node> owned = std::move(oldParent->children[std::size_t(from)]);
+        oldParent->children.erase(oldParent->children.begin() + from);
+        oldParent->renumber(std::size_t(from));
         owned->parent = newParent;
-        siblings.insert(insertAt, std::move(owned));
+        siblings.insert(siblings.begin() + to, std::move(owned));
+        newParent->renumber(std::size_t(to));
         endMoveRows();
     }
     // 3. New tasks (and those step 2 could not move) are inserted, parents before children.
@@ -180,6 +184,7 @@ void AwaitTreeModel::sync()
             node->parent = parent;
             m_nodeOfTask.insert(id, node.get());
             siblings.insert(siblings.begin() + row, std::move(node));
+            parent->renumber(std::size_t(row));
             endInsertRows();
             inserted = true;
         }
